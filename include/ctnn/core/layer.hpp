@@ -1,0 +1,99 @@
+// What every layer shares: the tag that marks a layer descriptor, the base of a bound
+// layer (a descriptor bound to an element type, an input shape and its index in the list),
+// parameter tensor descriptions, and the option checks.
+//
+// A descriptor (ctnn::conv2d<6, 5>) holds only hyperparameters. Binding it,
+// `typename L::template bind<T, InShape, Index>`, yields a class with static members only:
+// out_shape, param_count, tensors, and the kernels forward (and, with training, backward).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+
+#include "options.hpp"
+#include "shape.hpp"
+
+namespace ctnn {
+
+namespace detail {
+struct layer_tag {};
+struct input_tag {};
+} // namespace detail
+
+/// A type usable as an entry of ctnn::network after the input.
+template <class L>
+concept layer_descriptor = std::is_base_of_v<detail::layer_tag, L>;
+
+/// A named parameter tensor of a layer: its place inside the layer's slice of the
+/// parameter block and its shape in PyTorch's layout (conv weight OIHW, dense weight [out, in]).
+struct param_tensor {
+    std::string_view name;
+    std::size_t offset;
+    std::size_t size;
+    std::size_t rank;
+    std::array<std::size_t, 4> dims;
+};
+
+namespace detail {
+
+/// Common members of a bound layer; a layer overrides what differs.
+template <class T, any_shape In, any_shape Out, std::size_t Index>
+struct bound_base {
+    using value_type = T;
+    using in_shape = In;
+    using out_shape = Out;
+    static constexpr std::size_t index = Index;
+    static constexpr std::size_t param_count = 0;
+    static constexpr std::array<param_tensor, 0> tensors{};
+    /// True when out may alias in (element-wise layers): the planner then runs it in place.
+    static constexpr bool elementwise = false;
+};
+
+template <class Layer, std::size_t Allowed, class... Options>
+consteval bool check_options() {
+    constexpr bool all_options = (layer_option<Options> && ...);
+    static_assert(all_options,
+                  "ctnn: a layer's <> holds only options such as ctnn::pad<>, ctnn::stride<>, "
+                  "ctnn::no_bias; layers go in the network list, one after another");
+    if constexpr (all_options) {
+        constexpr std::size_t kinds[] = {0, static_cast<std::size_t>(Options::kind)...};
+        constexpr bool allowed = (((static_cast<std::size_t>(Options::kind) & ~Allowed) == 0) && ...);
+        static_assert(allowed, "ctnn: this layer does not take this option "
+                               "(docs/layers.md lists the options of each layer)");
+        constexpr bool unique = [&] {
+            for (std::size_t i = 1; i < sizeof(kinds) / sizeof(kinds[0]); ++i)
+                for (std::size_t j = i + 1; j < sizeof(kinds) / sizeof(kinds[0]); ++j)
+                    if (kinds[i] == kinds[j]) return false;
+            return true;
+        }();
+        static_assert(unique, "ctnn: the same option is given twice in one layer; keep one");
+        return allowed && unique;
+    }
+    return false;
+}
+
+/// The options folded into one value; defaults when any option is invalid (the check has
+/// already reported it), so one mistake gives one error.
+template <class... Options>
+consteval spatial_options fold_options() {
+    spatial_options o{};
+    if constexpr ((layer_option<Options> && ...)) (Options::apply(o), ...);
+    return o;
+}
+
+/// Weights handed to a layer at compile time must match its tensor exactly.
+template <std::size_t Layer, std::size_t Tensor, std::size_t Given, std::size_t Expected>
+consteval void check_weight_count() {
+    static_assert(Given == Expected,
+                  "ctnn: weights given for the wrong shape (need Given == Expected values for this tensor; "
+                  "conv2d weight is OutChannels x InChannels/groups x KernelH x KernelW, dense weight is "
+                  "OutFeatures x InFeatures, bias is one value per output channel)");
+}
+
+template <option_kind... K>
+inline constexpr std::size_t option_mask = (std::size_t{0} | ... | static_cast<std::size_t>(K));
+
+} // namespace detail
+} // namespace ctnn

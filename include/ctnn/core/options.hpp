@@ -1,0 +1,136 @@
+// Per-layer options, spelled as types inside a layer's <>:
+//   ctnn::conv2d<16, 3, ctnn::stride<2>, ctnn::pad<1>, ctnn::no_bias>
+// Each option folds into one spatial_options value; a layer states which options it takes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "values.hpp"
+
+namespace ctnn {
+
+/// How an output size is rounded when (In + pads - effective kernel) is not a multiple of the stride.
+enum class rounding : std::uint8_t {
+    strict, ///< must divide exactly (the default: a shape mistake is a compile error)
+    floor,  ///< PyTorch and ONNX default: drop the incomplete last window
+    ceil,   ///< PyTorch ceil_mode / ONNX ceil_mode: keep it (it must start inside the input or its begin padding)
+};
+
+enum class option_kind : std::uint16_t {
+    pad = 1,
+    stride = 2,
+    dilation = 4,
+    groups = 8,
+    bias = 16,
+    rounding = 32,
+    count_pad = 64,
+};
+
+/// The folded value of a layer's options. Pads are top, left, bottom, right.
+struct spatial_options {
+    std::size_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+    hw stride{1};
+    bool stride_given = false;
+    hw dilation{1};
+    std::size_t groups = 1;
+    bool bias = true;
+    ctnn::rounding round = rounding::strict;
+    bool count_include_pad = true;
+};
+
+namespace detail {
+struct option_tag {};
+} // namespace detail
+
+/// Zero padding: pad<P> on all sides, pad<PH, PW> per axis, pad<Top, Left, Bottom, Right> (ONNX order).
+template <std::size_t... P>
+struct pad : detail::option_tag {
+    static_assert(sizeof...(P) == 1 || sizeof...(P) == 2 || sizeof...(P) == 4,
+                  "ctnn::pad takes 1 value (all sides), 2 values (height, width) "
+                  "or 4 values (top, left, bottom, right)");
+    static constexpr option_kind kind = option_kind::pad;
+    static constexpr void apply(spatial_options& o) noexcept {
+        constexpr std::size_t v[] = {P...};
+        if constexpr (sizeof...(P) == 1) {
+            o.pad_top = o.pad_left = o.pad_bottom = o.pad_right = v[0];
+        } else if constexpr (sizeof...(P) == 2) {
+            o.pad_top = o.pad_bottom = v[0];
+            o.pad_left = o.pad_right = v[1];
+        } else if constexpr (sizeof...(P) == 4) {
+            o.pad_top = v[0];
+            o.pad_left = v[1];
+            o.pad_bottom = v[2];
+            o.pad_right = v[3];
+        }
+    }
+};
+
+/// Step between windows: stride<S> or stride<SH, SW>.
+template <std::size_t... S>
+struct stride : detail::option_tag {
+    static_assert(sizeof...(S) == 1 || sizeof...(S) == 2,
+                  "ctnn::stride takes 1 value (both axes) or 2 values (height, width)");
+    static constexpr option_kind kind = option_kind::stride;
+    static constexpr void apply(spatial_options& o) noexcept {
+        constexpr std::size_t v[] = {S...};
+        o.stride = hw{v[0], v[sizeof...(S) - 1]};
+        o.stride_given = true;
+    }
+};
+
+/// Spacing between kernel taps: dilation<D> or dilation<DH, DW>.
+template <std::size_t... D>
+struct dilation : detail::option_tag {
+    static_assert(sizeof...(D) == 1 || sizeof...(D) == 2,
+                  "ctnn::dilation takes 1 value (both axes) or 2 values (height, width)");
+    static constexpr option_kind kind = option_kind::dilation;
+    static constexpr void apply(spatial_options& o) noexcept {
+        constexpr std::size_t v[] = {D...};
+        o.dilation = hw{v[0], v[sizeof...(D) - 1]};
+    }
+};
+
+/// Grouped convolution: input and output channels split into G independent groups.
+template <std::size_t G>
+struct groups : detail::option_tag {
+    static constexpr option_kind kind = option_kind::groups;
+    static constexpr void apply(spatial_options& o) noexcept { o.groups = G; }
+};
+
+/// A conv2d or dense without the bias term.
+struct no_bias : detail::option_tag {
+    static constexpr option_kind kind = option_kind::bias;
+    static constexpr void apply(spatial_options& o) noexcept { o.bias = false; }
+};
+
+/// Round output sizes down (PyTorch's and ONNX's default).
+struct floor_mode : detail::option_tag {
+    static constexpr option_kind kind = option_kind::rounding;
+    static constexpr void apply(spatial_options& o) noexcept { o.round = rounding::floor; }
+};
+
+/// Round output sizes up (PyTorch's ceil_mode=True).
+struct ceil_mode : detail::option_tag {
+    static constexpr option_kind kind = option_kind::rounding;
+    static constexpr void apply(spatial_options& o) noexcept { o.round = rounding::ceil; }
+};
+
+/// avg_pool2d: divide by the whole window, padding included (PyTorch's default).
+struct count_include_pad : detail::option_tag {
+    static constexpr option_kind kind = option_kind::count_pad;
+    static constexpr void apply(spatial_options& o) noexcept { o.count_include_pad = true; }
+};
+
+/// avg_pool2d: divide by the number of real input cells in the window (ONNX's default).
+struct count_exclude_pad : detail::option_tag {
+    static constexpr option_kind kind = option_kind::count_pad;
+    static constexpr void apply(spatial_options& o) noexcept { o.count_include_pad = false; }
+};
+
+/// A type usable inside a layer's <> as an option.
+template <class O>
+concept layer_option = std::is_base_of_v<detail::option_tag, O>;
+
+} // namespace ctnn

@@ -1,0 +1,25 @@
+// Reference fully connected layer, PyTorch's Linear layout:
+//   out[n][o] = bias[o] + sum_i w[o][i] * in[n][i],   w is out x in, row-major.
+#pragma once
+
+#include <cstddef>
+
+#include "../../core/geometry.hpp"
+
+namespace ctnn::kernels::reference {
+
+template <class T>
+void dense_forward(const dense_geometry& g, const T* in, const T* weight, const T* bias, T* out,
+                   std::size_t batch) noexcept {
+    for (std::size_t n = 0; n < batch; ++n) {
+        const T* x = in + n * g.in;
+        for (std::size_t o = 0; o < g.out; ++o) {
+            T acc = g.bias ? bias[o] : T(0);
+            const T* w = weight + o * g.in;
+            for (std::size_t i = 0; i < g.in; ++i) acc += w[i] * x[i];
+            out[n * g.out + o] = acc;
+        }
+    }
+}
+
+} // namespace ctnn::kernels::reference

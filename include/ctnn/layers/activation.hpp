@@ -1,0 +1,62 @@
+// Element-wise activations: relu, leaky_relu<Slope>, sigmoid, tanh, identity. Any input
+// shape; the output has the same shape; they run in place inside a network. No parameters.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "../core/layer.hpp"
+#include "../core/values.hpp"
+#include "../kernels/reference/activation.hpp"
+
+namespace ctnn {
+
+namespace detail {
+
+template <class Descriptor, class Op, const std::string_view& Name>
+struct elementwise_layer : layer_tag {
+    template <class T, any_shape In, std::size_t Index>
+    struct bind : bound_base<T, In, In, Index> {
+        static constexpr std::string_view name = Name;
+        static constexpr bool elementwise = true;
+        static void forward(const T* in, T* out, const T*, std::size_t batch) noexcept {
+            kernels::reference::elementwise_forward(Descriptor::op, in, out, batch * In::size);
+        }
+    };
+};
+
+inline constexpr std::string_view relu_name = "relu", leaky_relu_name = "leaky_relu",
+                                  sigmoid_name = "sigmoid", tanh_name = "tanh",
+                                  identity_name = "identity";
+
+} // namespace detail
+
+/// max(x, 0)
+struct relu : detail::elementwise_layer<relu, kernels::reference::relu_op, detail::relu_name> {
+    static constexpr kernels::reference::relu_op op{};
+};
+
+/// x for x > 0, Slope * x otherwise (PyTorch's default slope 0.01).
+template <real Slope = 0.01>
+struct leaky_relu
+    : detail::elementwise_layer<leaky_relu<Slope>, kernels::reference::leaky_relu_op, detail::leaky_relu_name> {
+    static constexpr double slope = Slope.value();
+    static constexpr kernels::reference::leaky_relu_op op{slope};
+};
+
+/// 1 / (1 + e^-x)
+struct sigmoid : detail::elementwise_layer<sigmoid, kernels::reference::sigmoid_op, detail::sigmoid_name> {
+    static constexpr kernels::reference::sigmoid_op op{};
+};
+
+/// Hyperbolic tangent. (Inside namespace ctnn, call std::tanh for the function.)
+struct tanh : detail::elementwise_layer<tanh, kernels::reference::tanh_op, detail::tanh_name> {
+    static constexpr kernels::reference::tanh_op op{};
+};
+
+/// x, unchanged: a placeholder that costs nothing (the planner skips it).
+struct identity : detail::elementwise_layer<identity, kernels::reference::identity_op, detail::identity_name> {
+    static constexpr kernels::reference::identity_op op{};
+};
+
+} // namespace ctnn

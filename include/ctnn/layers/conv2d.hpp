@@ -1,0 +1,126 @@
+// ctnn::conv2d<OutChannels, Kernel, Options...>: 2-D convolution over a C x H x W input.
+// Options: pad<>, stride<>, dilation<>, groups<>, no_bias, floor_mode, ceil_mode.
+// Parameters (PyTorch layout): weight O x (C/groups) x KH x KW, then bias O.
+#pragma once
+
+#include <cstddef>
+
+#include "../core/geometry.hpp"
+#include "../core/layer.hpp"
+#include "../core/window.hpp"
+#include "../kernels/reference/conv2d.hpp"
+
+namespace ctnn {
+
+namespace detail {
+
+/// One axis of a conv2d's output size; the arguments are the user's numbers so a failed
+/// check prints them. Returns 1 after a failed check so one mistake gives one error.
+template <std::size_t Layer, char Axis, std::size_t In, std::size_t Kernel, std::size_t PadBegin,
+          std::size_t PadEnd, std::size_t Stride, std::size_t Dilation, rounding Round>
+consteval std::size_t conv2d_out() {
+    static_assert(Kernel >= 1, "ctnn::conv2d: the kernel size must be at least 1");
+    static_assert(Stride >= 1, "ctnn::conv2d: the stride must be at least 1; use ctnn::stride<1> or leave it out");
+    static_assert(Dilation >= 1, "ctnn::conv2d: the dilation must be at least 1; use ctnn::dilation<1> or leave it out");
+    if constexpr (Kernel >= 1 && Stride >= 1 && Dilation >= 1) {
+        constexpr std::size_t span = effective_kernel(Kernel, Dilation);
+        static_assert(PadBegin < span && PadEnd < span,
+                      "ctnn::conv2d: the padding must be smaller than the kernel (need PadBegin < Kernel "
+                      "and PadEnd < Kernel); more padding only adds outputs that see nothing but zeros");
+        static_assert(In + PadBegin + PadEnd >= span,
+                      "ctnn::conv2d: the kernel does not fit the padded input (need In + PadBegin + PadEnd "
+                      ">= Kernel); use a smaller kernel, add padding, or pool less upstream");
+        if constexpr (PadBegin < span && PadEnd < span && In + PadBegin + PadEnd >= span) {
+            static_assert(Round != rounding::strict || (In + PadBegin + PadEnd - span) % Stride == 0,
+                          "ctnn::conv2d: the stride does not divide the input (strict rule: "
+                          "(In + PadBegin + PadEnd - Kernel) % Stride == 0); change the padding or the "
+                          "stride, or add ctnn::floor_mode (as PyTorch) or ctnn::ceil_mode to the layer");
+            return window_out(In, Kernel, PadBegin, PadEnd, Stride, Dilation, Round);
+        }
+    }
+    return 1;
+}
+
+template <std::size_t Layer, std::size_t InChannels, std::size_t OutChannels, std::size_t Groups>
+consteval bool conv2d_channels() {
+    static_assert(OutChannels >= 1, "ctnn::conv2d: OutChannels must be at least 1");
+    static_assert(Groups >= 1, "ctnn::conv2d: groups must be at least 1");
+    if constexpr (Groups >= 1) {
+        static_assert(InChannels % Groups == 0 && OutChannels % Groups == 0,
+                      "ctnn::conv2d: groups must divide both the input channels and OutChannels");
+        return OutChannels >= 1 && InChannels % Groups == 0 && OutChannels % Groups == 0;
+    }
+    return false;
+}
+
+template <std::size_t Layer, class Descriptor, any_shape In>
+consteval bool conv2d_input() {
+    static_assert(In::rank == 3,
+                  "ctnn::conv2d: the input must be C x H x W, but this one is flat; move ctnn::flatten "
+                  "after the last conv2d or pool");
+    return In::rank == 3;
+}
+
+} // namespace detail
+
+/// 2-D convolution: `OutChannels` filters of `Kernel` (5 or ctnn::hw{3, 5}) over all input channels.
+template <std::size_t OutChannels, hw Kernel, class... Options>
+struct conv2d : detail::layer_tag {
+    static constexpr std::size_t out_channels = OutChannels;
+    static constexpr hw kernel = Kernel;
+    static constexpr bool options_ok =
+        detail::check_options<conv2d, detail::option_mask<option_kind::pad, option_kind::stride,
+                                                           option_kind::dilation, option_kind::groups,
+                                                           option_kind::bias, option_kind::rounding>,
+                              Options...>();
+    static constexpr spatial_options options = detail::fold_options<Options...>();
+
+    template <class T, any_shape In, std::size_t Index>
+    struct bind;
+};
+
+template <std::size_t OutChannels, hw Kernel, class... Options>
+template <class T, any_shape In, std::size_t Index>
+struct conv2d<OutChannels, Kernel, Options...>::bind {
+  private:
+    static_assert(options_ok || true); // instantiates the option checks
+    static constexpr bool input_ok = detail::conv2d_input<Index, conv2d, In>();
+    using in3 = std::conditional_t<input_ok, In, shape<1, 1, 1>>;
+    static constexpr spatial_options o = options;
+    static constexpr std::size_t in_c = in3::dims[0], in_h = in3::dims[1], in_w = in3::dims[2];
+    static constexpr bool channels_ok = detail::conv2d_channels<Index, in_c, OutChannels, o.groups>();
+    static constexpr std::size_t out_h =
+        detail::conv2d_out<Index, 'H', in_h, Kernel.h, o.pad_top, o.pad_bottom, o.stride.h, o.dilation.h, o.round>();
+    static constexpr std::size_t out_w =
+        detail::conv2d_out<Index, 'W', in_w, Kernel.w, o.pad_left, o.pad_right, o.stride.w, o.dilation.w, o.round>();
+
+  public:
+    using value_type = T;
+    using in_shape = In;
+    using out_shape = shape<OutChannels, out_h, out_w>;
+    static constexpr std::size_t index = Index;
+    static constexpr std::string_view name = "conv2d";
+    static constexpr bool elementwise = false;
+
+    static constexpr conv2d_geometry geometry{
+        in_c,      in_h,       in_w,         OutChannels,  out_h,        out_w,
+        Kernel.h,  Kernel.w,   o.stride.h,   o.stride.w,   o.pad_top,    o.pad_left,
+        o.dilation.h, o.dilation.w, channels_ok ? o.groups : 1, o.bias};
+
+    static constexpr std::size_t weight_size = geometry.weight_size();
+    static constexpr std::size_t bias_size = o.bias ? OutChannels : 0;
+    static constexpr std::size_t param_count = weight_size + bias_size;
+    static constexpr std::array<param_tensor, o.bias ? 2 : 1> tensors = [] {
+        std::array<param_tensor, o.bias ? 2 : 1> t{};
+        t[0] = {"weight", 0, weight_size, 4, {OutChannels, in_c / geometry.groups, Kernel.h, Kernel.w}};
+        if constexpr (o.bias) t[1] = {"bias", weight_size, OutChannels, 1, {OutChannels, 0, 0, 0}};
+        return t;
+    }();
+
+    static void forward(const T* in, T* out, const T* params, std::size_t batch) noexcept {
+        kernels::reference::conv2d_forward(geometry, in, params, o.bias ? params + weight_size : nullptr, out,
+                                           batch);
+    }
+};
+
+} // namespace ctnn

@@ -1,0 +1,56 @@
+// ctnn::dense<OutFeatures, Options...>: fully connected layer over a flat input.
+// Options: no_bias. Parameters (PyTorch's Linear layout): weight OutFeatures x In, then bias.
+#pragma once
+
+#include <cstddef>
+
+#include "../core/geometry.hpp"
+#include "../core/layer.hpp"
+#include "../kernels/reference/dense.hpp"
+
+namespace ctnn {
+
+namespace detail {
+
+template <std::size_t Layer, std::size_t InRank, std::size_t OutFeatures>
+consteval bool dense_check() {
+    static_assert(InRank == 1, "ctnn::dense: the input must be flat (rank 1); put ctnn::flatten "
+                               "before the first dense after a conv2d or pool");
+    static_assert(OutFeatures >= 1, "ctnn::dense: OutFeatures must be at least 1");
+    return InRank == 1 && OutFeatures >= 1;
+}
+
+} // namespace detail
+
+/// Fully connected: out = W x + b with W of OutFeatures x In.
+template <std::size_t OutFeatures, class... Options>
+struct dense : detail::layer_tag {
+    static constexpr std::size_t out_features = OutFeatures;
+    static constexpr bool options_ok =
+        detail::check_options<dense, detail::option_mask<option_kind::bias>, Options...>();
+    static constexpr spatial_options options = detail::fold_options<Options...>();
+
+    template <class T, any_shape In, std::size_t Index>
+    struct bind : detail::bound_base<T, In, shape<OutFeatures>, Index> {
+        static_assert(options_ok || true); // instantiates the option checks
+        static constexpr bool input_ok = detail::dense_check<Index, In::rank, OutFeatures>();
+        static constexpr std::string_view name = "dense";
+        static constexpr bool bias = options.bias;
+        static constexpr dense_geometry geometry{In::size, OutFeatures, bias};
+        static constexpr std::size_t weight_size = OutFeatures * In::size;
+        static constexpr std::size_t param_count = weight_size + (bias ? OutFeatures : 0);
+        static constexpr std::array<param_tensor, bias ? 2 : 1> tensors = [] {
+            std::array<param_tensor, bias ? 2 : 1> t{};
+            t[0] = {"weight", 0, weight_size, 2, {OutFeatures, In::size, 0, 0}};
+            if constexpr (bias) t[1] = {"bias", weight_size, OutFeatures, 1, {OutFeatures, 0, 0, 0}};
+            return t;
+        }();
+
+        static void forward(const T* in, T* out, const T* params, std::size_t batch) noexcept {
+            kernels::reference::dense_forward(geometry, in, params, bias ? params + weight_size : nullptr, out,
+                                              batch);
+        }
+    };
+};
+
+} // namespace ctnn

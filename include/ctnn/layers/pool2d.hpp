@@ -1,0 +1,114 @@
+// ctnn::max_pool2d<Window, Options...> and ctnn::avg_pool2d<Window, Options...>: pooling of
+// each channel of a C x H x W input. The stride defaults to the window.
+// Options: pad<>, stride<>, dilation<>, floor_mode, ceil_mode; avg_pool2d also
+// count_include_pad (the default, as PyTorch) and count_exclude_pad (as ONNX). No parameters.
+#pragma once
+
+#include <cstddef>
+
+#include "../core/geometry.hpp"
+#include "../core/layer.hpp"
+#include "../core/window.hpp"
+#include "../kernels/reference/pool2d.hpp"
+
+namespace ctnn {
+
+namespace detail {
+
+template <std::size_t Layer, char Axis, std::size_t In, std::size_t Window, std::size_t PadBegin,
+          std::size_t PadEnd, std::size_t Stride, std::size_t Dilation, rounding Round>
+consteval std::size_t pool2d_out() {
+    static_assert(Window >= 1, "ctnn::max_pool2d/avg_pool2d: the window must be at least 1");
+    static_assert(Stride >= 1, "ctnn::max_pool2d/avg_pool2d: the stride must be at least 1; leave "
+                               "ctnn::stride out to step by the window");
+    static_assert(Dilation >= 1, "ctnn::max_pool2d/avg_pool2d: the dilation must be at least 1");
+    if constexpr (Window >= 1 && Stride >= 1 && Dilation >= 1) {
+        constexpr std::size_t span = effective_kernel(Window, Dilation);
+        static_assert(PadBegin < span && PadEnd < span,
+                      "ctnn::max_pool2d/avg_pool2d: the padding must be smaller than the window (need "
+                      "PadBegin < Window and PadEnd < Window), or some windows would hold only padding");
+        static_assert(In + PadBegin + PadEnd >= span,
+                      "ctnn::max_pool2d/avg_pool2d: the pooling window is larger than its padded input "
+                      "(need In + PadBegin + PadEnd >= Window); use a smaller window or pool earlier");
+        if constexpr (PadBegin < span && PadEnd < span && In + PadBegin + PadEnd >= span) {
+            static_assert(Round != rounding::strict || (In + PadBegin + PadEnd - span) % Stride == 0,
+                          "ctnn::max_pool2d/avg_pool2d: the stride does not divide the input (strict rule: "
+                          "(In + PadBegin + PadEnd - Window) % Stride == 0); change the window, stride or "
+                          "padding, or add ctnn::floor_mode (as PyTorch) or ctnn::ceil_mode to the layer");
+            return window_out(In, Window, PadBegin, PadEnd, Stride, Dilation, Round);
+        }
+    }
+    return 1;
+}
+
+template <std::size_t Layer, class Descriptor, any_shape In>
+consteval bool pool2d_input() {
+    static_assert(In::rank == 3, "ctnn::max_pool2d/avg_pool2d: the input must be C x H x W, but this one "
+                                 "is flat; move ctnn::flatten after the last pool");
+    return In::rank == 3;
+}
+
+template <pool_kind Kind, hw Window, class... Options>
+struct pool2d : layer_tag {
+    static constexpr hw window = Window;
+    static constexpr pool_kind kind = Kind;
+    static constexpr bool options_ok = check_options<
+        pool2d,
+        option_mask<option_kind::pad, option_kind::stride, option_kind::dilation, option_kind::rounding> |
+            (Kind == pool_kind::average ? static_cast<std::size_t>(option_kind::count_pad) : 0),
+        Options...>();
+    static constexpr spatial_options options = [] {
+        spatial_options o = fold_options<Options...>();
+        if (!o.stride_given) o.stride = Window;
+        return o;
+    }();
+
+    template <class T, any_shape In, std::size_t Index>
+    struct bind;
+};
+
+template <pool_kind Kind, hw Window, class... Options>
+template <class T, any_shape In, std::size_t Index>
+struct pool2d<Kind, Window, Options...>::bind {
+  private:
+    static_assert(options_ok || true); // instantiates the option checks
+    static constexpr bool input_ok = pool2d_input<Index, pool2d, In>();
+    using in3 = std::conditional_t<input_ok, In, shape<1, 1, 1>>;
+    static constexpr spatial_options o = options;
+    static constexpr std::size_t in_c = in3::dims[0], in_h = in3::dims[1], in_w = in3::dims[2];
+    static constexpr std::size_t out_h =
+        pool2d_out<Index, 'H', in_h, Window.h, o.pad_top, o.pad_bottom, o.stride.h, o.dilation.h, o.round>();
+    static constexpr std::size_t out_w =
+        pool2d_out<Index, 'W', in_w, Window.w, o.pad_left, o.pad_right, o.stride.w, o.dilation.w, o.round>();
+
+  public:
+    using value_type = T;
+    using in_shape = In;
+    using out_shape = shape<in_c, out_h, out_w>;
+    static constexpr std::size_t index = Index;
+    static constexpr std::string_view name = Kind == pool_kind::max ? "max_pool2d" : "avg_pool2d";
+    static constexpr bool elementwise = false;
+    static constexpr std::size_t param_count = 0;
+    static constexpr std::array<param_tensor, 0> tensors{};
+
+    static constexpr pool2d_geometry geometry{
+        in_c,         in_h,        in_w,       out_h,        out_w,       Window.h,
+        Window.w,     o.stride.h,  o.stride.w, o.pad_top,    o.pad_left,  o.pad_bottom,
+        o.pad_right,  o.dilation.h, o.dilation.w, o.count_include_pad};
+
+    static void forward(const T* in, T* out, const T*, std::size_t batch) noexcept {
+        kernels::reference::pool2d_forward<Kind>(geometry, in, out, batch);
+    }
+};
+
+} // namespace detail
+
+/// Max pooling: the largest value of each window (the seed's max pooling).
+template <hw Window, class... Options>
+struct max_pool2d : detail::pool2d<pool_kind::max, Window, Options...> {};
+
+/// Average pooling: the mean of each window (the seed's mean pooling).
+template <hw Window, class... Options>
+struct avg_pool2d : detail::pool2d<pool_kind::average, Window, Options...> {};
+
+} // namespace ctnn

@@ -1,0 +1,191 @@
+// ctnn::basic_network<T, input<...>, Layers...>: a whole CNN as one type.
+//
+//   using net = ctnn::network<ctnn::input<1, 28, 28>, ctnn::conv2d<6, 5, ctnn::pad<2>>, ctnn::relu, ...>;
+//
+// Everything about sizes is a constexpr member: output_shape, layer_shape<I>, param_count,
+// param_bytes, workspace_bytes. forward() runs the batch (a runtime count, NCHW) through
+// parameters and a workspace the caller owns, and allocates nothing.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <ostream>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "../core/config.hpp"
+#include "../core/layer.hpp"
+#include "layer_list.hpp"
+#include "plan.hpp"
+
+namespace ctnn {
+
+template <class T, class Input, class... Layers>
+class basic_network {
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
+                  "ctnn::basic_network: the element type must be float or double");
+    static constexpr bool entries_ok = detail::check_first_entry<Input>() &&
+                                       detail::check_not_empty<sizeof...(Layers)>() &&
+                                       [] {
+                                           return [&]<std::size_t... I>(std::index_sequence<I...>) {
+                                               return (detail::check_entry<I + 1, Layers>() && ...);
+                                           }(std::index_sequence_for<Layers...>{});
+                                       }();
+    using bound_list = decltype(detail::bind_layers<T, Input, Layers...>());
+
+  public:
+    using value_type = T;
+    /// Entries in the list, the input included (entry 0).
+    static constexpr std::size_t entry_count = sizeof...(Layers) + 1;
+
+    /// Entry I bound to its input shape: `layer<0>` is the input, `layer<1>` the first layer.
+    template <std::size_t I>
+    using layer = detail::bound_at<bound_list, I>;
+
+    using input_shape_type = typename layer<0>::out_shape;
+    using output_shape_type = typename layer<entry_count - 1>::out_shape;
+    static constexpr input_shape_type input_shape{};
+    static constexpr output_shape_type output_shape{};
+    /// Output shape of entry I, per sample (entry 0: the input shape).
+    template <std::size_t I>
+    static constexpr typename layer<I>::out_shape layer_shape{};
+
+    static constexpr std::size_t input_size = input_shape_type::size;
+    static constexpr std::size_t output_size = output_shape_type::size;
+
+  private:
+    template <class F>
+    static constexpr auto each_entry(F f) {
+        return [&]<std::size_t... I>(std::index_sequence<I...>) {
+            return std::array{f.template operator()<layer<I>>()...};
+        }(std::make_index_sequence<entry_count>{});
+    }
+
+  public:
+    /// Parameters of each entry (0 for layers without).
+    static constexpr std::array<std::size_t, entry_count> layer_param_count =
+        each_entry([]<class L>() { return L::param_count; });
+    /// Where entry I's parameters start in the block, in elements (aligned).
+    static constexpr std::array<std::size_t, entry_count> param_offset = [] {
+        std::array<std::size_t, entry_count> off{};
+        std::size_t at = 0;
+        for (std::size_t i = 0; i < entry_count; ++i) {
+            off[i] = at;
+            at += detail::aligned_count<T>(layer_param_count[i]);
+        }
+        return off;
+    }();
+    /// Trainable numbers in the network.
+    static constexpr std::size_t param_count = [] {
+        std::size_t n = 0;
+        for (auto c : layer_param_count) n += c;
+        return n;
+    }();
+    /// Elements in the parameter block (param_count plus alignment gaps between layers).
+    static constexpr std::size_t param_storage =
+        param_offset[entry_count - 1] + detail::aligned_count<T>(layer_param_count[entry_count - 1]);
+    static constexpr std::size_t param_bytes = param_storage * sizeof(T);
+
+    static constexpr detail::inference_plan<entry_count> plan = detail::make_inference_plan<T, entry_count>(
+        each_entry([]<class L>() { return L::out_shape::size; }), each_entry([]<class L>() { return L::elementwise; }));
+    /// Workspace for inference, per sample of the batch.
+    static constexpr std::size_t workspace_size = plan.per_sample;
+    static constexpr std::size_t workspace_bytes = workspace_size * sizeof(T);
+
+    /// The parameter block: trivially copyable, aligned, one piece (memcpy it, map it, put it in flash).
+    struct parameters {
+        alignas(alignment) std::array<T, param_storage> values{};
+
+        /// Entry I's slice: its tensors, laid out as layer<I>::tensors says.
+        template <std::size_t I>
+        std::span<T, layer<I>::param_count> of() noexcept {
+            return std::span<T, layer<I>::param_count>(values.data() + param_offset[I], layer<I>::param_count);
+        }
+        template <std::size_t I>
+        std::span<const T, layer<I>::param_count> of() const noexcept {
+            return std::span<const T, layer<I>::param_count>(values.data() + param_offset[I], layer<I>::param_count);
+        }
+        /// Tensor K of entry I (conv2d and dense: 0 = weight, 1 = bias).
+        template <std::size_t I, std::size_t K>
+        std::span<T, layer<I>::tensors[K].size> tensor() noexcept {
+            static_assert(K < layer<I>::tensors.size(), "ctnn::parameters::tensor<I, K>: entry I has no tensor K");
+            return std::span<T, layer<I>::tensors[K].size>(values.data() + param_offset[I] + layer<I>::tensors[K].offset,
+                                                           layer<I>::tensors[K].size);
+        }
+        /// Copy values into tensor K of entry I; the count is checked at compile time.
+        template <std::size_t I, std::size_t K, std::size_t Given>
+        void assign(const std::array<T, Given>& v) noexcept {
+            detail::check_weight_count<I, K, Given, layer<I>::tensors[K].size>();
+            std::copy(v.begin(), v.end(), tensor<I, K>().begin());
+        }
+        operator std::span<const T, param_storage>() const noexcept { return values; }
+    };
+
+    /// Run `batch = in.size() / input_size` samples. `params` holds param_storage values,
+    /// `workspace` at least batch * workspace_size; in, out and workspace must not overlap.
+    /// Allocates nothing.
+    static void forward(std::span<const T, param_storage> params, std::span<const T> in, std::span<T> out,
+                        std::span<T> workspace) {
+        const std::size_t batch = checked_batch(in.size(), out.size(), workspace.size());
+        run(params.data(), in.data(), out.data(), workspace.data(), batch);
+    }
+
+    /// Unchecked core of forward(): pointers to whole batches.
+    static void run(const T* params, const T* in, T* out, T* workspace, std::size_t batch) noexcept {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (run_entry<I + 1>(params, in, out, workspace, batch), ...);
+        }(std::make_index_sequence<entry_count - 1>{});
+    }
+
+    /// One line per entry: index, name, output shape, parameters.
+    static void summary(std::ostream& os) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            ((os << I << ' ' << layer<I>::name << ' ' << typename layer<I>::out_shape{} << ' '
+                 << layer<I>::param_count << " params\n"),
+             ...);
+        }(std::make_index_sequence<entry_count>{});
+        os << "total " << param_count << " params (" << param_bytes << " bytes), workspace " << workspace_bytes
+           << " bytes per sample\n";
+    }
+
+  private:
+    static std::size_t checked_batch(std::size_t in, std::size_t out, std::size_t ws) {
+        if (in % input_size != 0)
+            throw std::invalid_argument("ctnn::network::forward: the input holds " + std::to_string(in) +
+                                        " values, not a whole number of samples of " + std::to_string(input_size));
+        const std::size_t batch = in / input_size;
+        if (out != batch * output_size)
+            throw std::invalid_argument("ctnn::network::forward: the output holds " + std::to_string(out) +
+                                        " values; " + std::to_string(batch) + " samples need " +
+                                        std::to_string(batch * output_size));
+        if (ws < batch * workspace_size)
+            throw std::invalid_argument("ctnn::network::forward: the workspace holds " + std::to_string(ws) +
+                                        " values; " + std::to_string(batch) + " samples need " +
+                                        std::to_string(batch * workspace_size));
+        return batch;
+    }
+
+    static T* locate(detail::place p, const T* in, T* out, T* ws, std::size_t batch) noexcept {
+        switch (p) {
+        case detail::place::user_input: return const_cast<T*>(in); // only ever read
+        case detail::place::user_output: return out;
+        case detail::place::buffer0: return ws + batch * plan.buffer_offset[0];
+        case detail::place::buffer1: return ws + batch * plan.buffer_offset[1];
+        }
+        return nullptr;
+    }
+
+    template <std::size_t I>
+    static void run_entry(const T* params, const T* in, T* out, T* ws, std::size_t batch) noexcept {
+        layer<I>::forward(locate(plan.src[I], in, out, ws, batch), locate(plan.dst[I], in, out, ws, batch),
+                          params + param_offset[I], batch);
+    }
+};
+
+/// A network of float: the common case.
+template <class Input, class... Layers>
+using network = basic_network<float, Input, Layers...>;
+
+} // namespace ctnn
