@@ -49,6 +49,10 @@ struct bound_base {
     static constexpr std::array<param_tensor, 0> tensors{};
     /// True when out may alias in (element-wise layers): the planner then runs it in place.
     static constexpr bool elementwise = false;
+    /// What backward() reads besides dout; the training plan lets a later layer overwrite
+    /// an activation that no backward reads.
+    static constexpr bool backward_reads_input = true;
+    static constexpr bool backward_reads_output = false;
 };
 
 template <class Layer, std::size_t Allowed, class... Options>

@@ -17,10 +17,17 @@ template <class Descriptor, class Op, const std::string_view& Name>
 struct elementwise_layer : layer_tag {
     template <class T, any_shape In, std::size_t Index>
     struct bind : bound_base<T, In, In, Index> {
+        using descriptor = Descriptor;
         static constexpr std::string_view name = Name;
         static constexpr bool elementwise = true;
+        static constexpr bool backward_reads_input = false;
+        static constexpr bool backward_reads_output = true;
         static void forward(const T* in, T* out, const T*, std::size_t batch) noexcept {
             kernels::reference::elementwise_forward(Descriptor::op, in, out, batch * In::size);
+        }
+        /// din = dout * f'(x), with f' taken from the output; din may alias dout.
+        static void backward(const T*, const T* out, const T* dout, T* din, const T*, T*, std::size_t batch) noexcept {
+            if (din != nullptr) kernels::reference::elementwise_backward(Descriptor::op, out, dout, din, batch * In::size);
         }
     };
 };
@@ -40,6 +47,8 @@ struct relu : detail::elementwise_layer<relu, kernels::reference::relu_op, detai
 template <real Slope = 0.01>
 struct leaky_relu
     : detail::elementwise_layer<leaky_relu<Slope>, kernels::reference::leaky_relu_op, detail::leaky_relu_name> {
+    static_assert(Slope.value() >= 0, "ctnn::leaky_relu: the slope must not be negative (backward reads the "
+                                      "sign of x from the output)");
     static constexpr double slope = Slope.value();
     static constexpr kernels::reference::leaky_relu_op op{slope};
 };

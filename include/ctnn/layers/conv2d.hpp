@@ -95,6 +95,7 @@ struct conv2d<OutChannels, Kernel, Options...>::bind {
         detail::conv2d_out<Index, 'W', in_w, Kernel.w, o.pad_left, o.pad_right, o.stride.w, o.dilation.w, o.round>();
 
   public:
+    using descriptor = conv2d;
     using value_type = T;
     using in_shape = In;
     using out_shape = shape<OutChannels, out_h, out_w>;
@@ -117,9 +118,18 @@ struct conv2d<OutChannels, Kernel, Options...>::bind {
         return t;
     }();
 
+    static constexpr bool backward_reads_input = true;
+    static constexpr bool backward_reads_output = false;
+
     static void forward(const T* in, T* out, const T* params, std::size_t batch) noexcept {
         kernels::reference::conv2d_forward(geometry, in, params, o.bias ? params + weight_size : nullptr, out,
                                            batch);
+    }
+    /// Adds the batch's weight and bias gradients into grads; writes din unless null.
+    static void backward(const T* in, const T*, const T* dout, T* din, const T* params, T* grads,
+                         std::size_t batch) noexcept {
+        kernels::reference::conv2d_backward(geometry, in, params, dout, din, grads,
+                                            o.bias ? grads + weight_size : nullptr, batch);
     }
 };
 

@@ -34,6 +34,8 @@ struct dense : detail::layer_tag {
     struct bind : detail::bound_base<T, In, shape<OutFeatures>, Index> {
         static_assert(options_ok || true); // instantiates the option checks
         static constexpr bool input_ok = detail::dense_check<Index, In::rank, OutFeatures>();
+        static_assert(input_ok || true); // instantiates the check
+        using descriptor = dense;
         static constexpr std::string_view name = "dense";
         static constexpr bool bias = options.bias;
         static constexpr dense_geometry geometry{In::size, OutFeatures, bias};
@@ -49,6 +51,11 @@ struct dense : detail::layer_tag {
         static void forward(const T* in, T* out, const T* params, std::size_t batch) noexcept {
             kernels::reference::dense_forward(geometry, in, params, bias ? params + weight_size : nullptr, out,
                                               batch);
+        }
+        static void backward(const T* in, const T*, const T* dout, T* din, const T* params, T* grads,
+                             std::size_t batch) noexcept {
+            kernels::reference::dense_backward(geometry, in, params, dout, din, grads,
+                                               bias ? grads + weight_size : nullptr, batch);
         }
     };
 };

@@ -22,10 +22,16 @@ struct flatten : detail::layer_tag {
     template <class T, any_shape In, std::size_t Index>
     struct bind : detail::bound_base<T, In, shape<In::size>, Index> {
         static constexpr bool input_ok = detail::flatten_check<Index, In::rank>();
+        static_assert(input_ok || true); // instantiates the check
+        using descriptor = flatten;
         static constexpr std::string_view name = "flatten";
         static constexpr bool elementwise = true; // same bytes in the same order
+        static constexpr bool backward_reads_input = false;
         static void forward(const T* in, T* out, const T*, std::size_t batch) noexcept {
             if (in != out) std::copy(in, in + batch * In::size, out);
+        }
+        static void backward(const T*, const T*, const T* dout, T* din, const T*, T*, std::size_t batch) noexcept {
+            if (din != nullptr && din != dout) std::copy(dout, dout + batch * In::size, din);
         }
     };
 };

@@ -82,6 +82,7 @@ struct pool2d<Kind, Window, Options...>::bind {
         pool2d_out<Index, 'W', in_w, Window.w, o.pad_left, o.pad_right, o.stride.w, o.dilation.w, o.round>();
 
   public:
+    using descriptor = pool2d;
     using value_type = T;
     using in_shape = In;
     using out_shape = shape<in_c, out_h, out_w>;
@@ -96,8 +97,14 @@ struct pool2d<Kind, Window, Options...>::bind {
         Window.w,     o.stride.h,  o.stride.w, o.pad_top,    o.pad_left,  o.pad_bottom,
         o.pad_right,  o.dilation.h, o.dilation.w, o.count_include_pad};
 
+    static constexpr bool backward_reads_input = true;
+    static constexpr bool backward_reads_output = false;
+
     static void forward(const T* in, T* out, const T*, std::size_t batch) noexcept {
         kernels::reference::pool2d_forward<Kind>(geometry, in, out, batch);
+    }
+    static void backward(const T* in, const T*, const T* dout, T* din, const T*, T*, std::size_t batch) noexcept {
+        if (din != nullptr) kernels::reference::pool2d_backward<Kind>(geometry, in, dout, din, batch);
     }
 };
 

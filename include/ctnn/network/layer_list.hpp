@@ -24,14 +24,17 @@ namespace hana = boost::hana;
 /// Entry 0 of every bound list: produces the network's input shape.
 template <class T, any_shape In>
 struct bound_input : bound_base<T, In, In, 0> {
+    using descriptor = void;
     static constexpr std::string_view name = "input";
 };
 
 /// Stands in for an entry that check_entry already reported, so one mistake gives one error.
 template <class T, any_shape In, std::size_t Index>
 struct invalid_entry : bound_base<T, In, In, Index> {
+    using descriptor = void;
     static constexpr std::string_view name = "invalid";
     static void forward(const T*, T*, const T*, std::size_t) noexcept {}
+    static void backward(const T*, const T*, const T*, T*, const T*, T*, std::size_t) noexcept {}
 };
 
 template <class Entry>

@@ -22,4 +22,28 @@ void dense_forward(const dense_geometry& g, const T* in, const T* weight, const 
     }
 }
 
+/// Gradients of dense_forward: dweight[o][i] += dout[o] * in[i], dbias[o] += dout[o],
+/// din[i] = sum_o w[o][i] * dout[o] (skipped when din is null). Sums over the batch.
+template <class T>
+void dense_backward(const dense_geometry& g, const T* in, const T* weight, const T* dout, T* din, T* dweight,
+                    T* dbias, std::size_t batch) noexcept {
+    for (std::size_t n = 0; n < batch; ++n) {
+        const T* x = in + n * g.in;
+        const T* dz = dout + n * g.out;
+        T* dx = din != nullptr ? din + n * g.in : nullptr;
+        if (dx != nullptr)
+            for (std::size_t i = 0; i < g.in; ++i) dx[i] = T(0);
+        for (std::size_t o = 0; o < g.out; ++o) {
+            const T d = dz[o];
+            if (g.bias) dbias[o] += d;
+            const T* w = weight + o * g.in;
+            T* dw = dweight + o * g.in;
+            for (std::size_t i = 0; i < g.in; ++i) {
+                dw[i] += d * x[i];
+                if (dx != nullptr) dx[i] += d * w[i];
+            }
+        }
+    }
+}
+
 } // namespace ctnn::kernels::reference

@@ -1,0 +1,187 @@
+// Training passes over a network type: a forward pass that keeps the activations backward
+// needs, and a backward pass that accumulates parameter gradients.
+//
+// Activation plan (compile time): entry I's output lives in a slot; a new slot per entry,
+// except that flatten and element-wise entries reuse their input's slot when no backward
+// reads what they overwrite (conv -> relu keeps one slot: conv's backward reads its input,
+// relu's reads its output). Slot 0 is the caller's input. Per sample, slots are laid out
+// one after another, each aligned; a batch of N puts slot s at N * slot_offset[s].
+// Deltas: two ping-pong buffers as large as the largest activation; element-wise entries
+// turn their dout into din in place. Gradients use the parameter block's layout and are
+// summed over the batch (the loss's delta carries the 1/N of a mean).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <new>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "../core/config.hpp"
+
+namespace ctnn {
+
+namespace detail {
+
+template <std::size_t Count>
+struct training_plan {
+    std::array<std::size_t, Count> slot{};        // slot of entry I's output (0: the caller's input)
+    std::array<std::size_t, Count> slot_offset{}; // per sample, in elements, by slot
+    std::size_t slots = 1;
+    std::size_t activations = 0; // per sample
+    std::size_t delta = 0;       // per sample, each of the two delta buffers
+};
+
+template <class Net>
+constexpr auto make_training_plan() {
+    constexpr std::size_t n = Net::entry_count;
+    using T = typename Net::value_type;
+    std::array<std::size_t, n> size{};
+    std::array<bool, n> elementwise{}, reads_in{}, reads_out{};
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((size[I] = Net::template layer<I>::out_shape::size, elementwise[I] = Net::template layer<I>::elementwise,
+          reads_in[I] = Net::template layer<I>::backward_reads_input,
+          reads_out[I] = Net::template layer<I>::backward_reads_output),
+         ...);
+    }(std::make_index_sequence<n>{});
+
+    training_plan<n> p{};
+    std::array<std::size_t, n> slot_size{};
+    p.slot[0] = 0;
+    for (std::size_t i = 1; i < n; ++i) {
+        const std::size_t s = p.slot[i - 1];
+        bool reuse = elementwise[i] && s != 0;
+        // Overwriting slot s destroys every earlier output stored there, and the input of
+        // every earlier entry that read from it.
+        for (std::size_t j = 1; reuse && j < i; ++j) {
+            if (p.slot[j] == s && reads_out[j]) reuse = false;
+            if (p.slot[j - 1] == s && reads_in[j]) reuse = false;
+        }
+        if (reuse && reads_in[i]) reuse = false;
+        if (reuse) {
+            p.slot[i] = s;
+        } else {
+            p.slot[i] = p.slots++;
+            slot_size[p.slot[i]] = size[i];
+        }
+        p.delta = size[i] > p.delta ? size[i] : p.delta;
+    }
+    p.delta = size[0] > p.delta ? size[0] : p.delta;
+    std::size_t at = 0;
+    for (std::size_t s = 1; s < p.slots; ++s) {
+        p.slot_offset[s] = at;
+        at += aligned_count<T>(slot_size[s]);
+    }
+    p.activations = at;
+    return p;
+}
+
+} // namespace detail
+
+/// What one training pass over Net needs besides parameters: activations, deltas and the
+/// gradient block, for up to `capacity` samples. One heap allocation, at construction.
+template <class Net>
+class training_workspace {
+    using T = typename Net::value_type;
+    struct deleter {
+        void operator()(T* p) const noexcept { ::operator delete[](p, std::align_val_t{alignment}); }
+    };
+
+  public:
+    static constexpr auto plan = detail::make_training_plan<Net>();
+    static constexpr std::size_t per_sample = plan.activations + 2 * detail::aligned_count<T>(plan.delta);
+
+    explicit training_workspace(std::size_t capacity)
+        : capacity_(capacity), total_(capacity * per_sample + Net::param_storage),
+          data_(static_cast<T*>(::operator new[]((total_ > 0 ? total_ : 1) * sizeof(T), std::align_val_t{alignment}))) {
+        for (std::size_t i = 0; i < total_; ++i) data_.get()[i] = T(0);
+    }
+
+    std::size_t capacity() const noexcept { return capacity_; }
+
+    /// Gradients, in the parameter block's layout.
+    std::span<T, Net::param_storage> gradients() noexcept {
+        return std::span<T, Net::param_storage>(data_.get() + capacity_ * per_sample, Net::param_storage);
+    }
+
+    /// Entry I's output for the last forward_train of `batch` samples (I >= 1).
+    T* activation(std::size_t entry, std::size_t batch, const T* input) noexcept {
+        const std::size_t s = plan.slot[entry];
+        return s == 0 ? const_cast<T*>(input) : data_.get() + batch * plan.slot_offset[s];
+    }
+    /// Delta buffer k (0 or 1). backward() starts from the delta the loss wrote in buffer 0.
+    T* delta(std::size_t k) noexcept {
+        return data_.get() + capacity_ * plan.activations + k * capacity_ * detail::aligned_count<T>(plan.delta);
+    }
+
+  private:
+    std::size_t capacity_, total_;
+    std::unique_ptr<T, deleter> data_;
+};
+
+namespace detail {
+template <class Net>
+void check_training_batch(std::size_t batch, std::size_t capacity) {
+    if (batch == 0 || batch > capacity)
+        throw std::invalid_argument("ctnn::training: batch of " + std::to_string(batch) +
+                                    " samples; the training workspace holds 1 to " + std::to_string(capacity));
+}
+} // namespace detail
+
+/// Forward pass that keeps every activation backward needs. `in` holds batch samples.
+template <class Net>
+void forward_train(std::span<const typename Net::value_type, Net::param_storage> params,
+                   const typename Net::value_type* in, std::size_t batch, training_workspace<Net>& ws) {
+    detail::check_training_batch<Net>(batch, ws.capacity());
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((Net::template layer<I + 1>::forward(ws.activation(I, batch, in), ws.activation(I + 1, batch, in),
+                                               params.data() + Net::param_offset[I + 1], batch)),
+         ...);
+    }(std::make_index_sequence<Net::entry_count - 1>{});
+}
+
+/// The network's output after forward_train.
+template <class Net>
+const typename Net::value_type* train_output(training_workspace<Net>& ws, std::size_t batch,
+                                             const typename Net::value_type* in) noexcept {
+    return ws.activation(Net::entry_count - 1, batch, in);
+}
+
+/// Backward from entry `Start` down to entry 1, after forward_train on the same input.
+/// The caller has written d(loss)/d(output of entry Start) into ws.delta(0).
+/// Gradients are added into ws.gradients(); entry 1 passes no delta to the input.
+template <class Net, std::size_t Start = Net::entry_count - 1>
+void backward(std::span<const typename Net::value_type, Net::param_storage> params,
+              const typename Net::value_type* in, std::size_t batch, training_workspace<Net>& ws) {
+    using T = typename Net::value_type;
+    static_assert(Start >= 1 && Start < Net::entry_count, "ctnn::backward: Start must name a layer entry");
+    detail::check_training_batch<Net>(batch, ws.capacity());
+    T* grads = ws.gradients().data();
+    std::size_t current = 0; // delta buffer holding dout of the entry being processed
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+        (
+            [&] {
+                constexpr std::size_t I = Start - K;
+                using L = typename Net::template layer<I>;
+                T* dout = ws.delta(current);
+                T* din = nullptr;
+                if constexpr (I > 1) {
+                    if constexpr (L::elementwise) {
+                        din = dout;
+                    } else {
+                        current ^= 1;
+                        din = ws.delta(current);
+                    }
+                }
+                if (I > 1 || L::param_count > 0)
+                    L::backward(ws.activation(I - 1, batch, in), ws.activation(I, batch, in), dout, din,
+                                params.data() + Net::param_offset[I], grads + Net::param_offset[I], batch);
+            }(),
+            ...);
+    }(std::make_index_sequence<Start>{});
+}
+
+} // namespace ctnn
