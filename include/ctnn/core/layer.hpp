@@ -34,6 +34,15 @@ struct param_tensor {
     std::size_t size;
     std::size_t rank;
     std::array<std::size_t, 4> dims;
+    /// False for state that training updates without gradients (BatchNorm's running statistics).
+    bool trainable = true;
+};
+
+/// A parameter tensor of a whole network: entry, name, and offset in the parameter block.
+struct network_tensor {
+    std::size_t entry;
+    param_tensor tensor; ///< tensor.offset is relative to the entry's slice
+    std::size_t offset;  ///< in the network's parameter block
 };
 
 namespace detail {

@@ -88,6 +88,25 @@ class basic_network {
         param_offset[entry_count - 1] + detail::aligned_count<T>(layer_param_count[entry_count - 1]);
     static constexpr std::size_t param_bytes = param_storage * sizeof(T);
 
+    /// Every parameter tensor of the network, in entry order: what checkpoints and importers
+    /// walk. Named "<entry>.<tensor>" in files, e.g. "1.weight".
+    static constexpr auto tensors = [] {
+        constexpr std::size_t count = [] {
+            return [&]<std::size_t... I>(std::index_sequence<I...>) { return (layer<I>::tensors.size() + ... + 0); }(
+                std::make_index_sequence<entry_count>{});
+        }();
+        std::array<network_tensor, count> all{};
+        std::size_t k = 0;
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (
+                [&] {
+                    for (const param_tensor& t : layer<I>::tensors) all[k++] = {I, t, param_offset[I] + t.offset};
+                }(),
+                ...);
+        }(std::make_index_sequence<entry_count>{});
+        return all;
+    }();
+
     static constexpr detail::inference_plan<entry_count> plan = detail::make_inference_plan<T, entry_count>(
         each_entry([]<class L>() { return L::out_shape::size; }), each_entry([]<class L>() { return L::elementwise; }));
     /// Workspace for inference, per sample of the batch.
