@@ -13,6 +13,8 @@
 #include "layers/flatten.hpp"
 #include "layers/dense.hpp"
 #include "layers/softmax.hpp"
+#include "layers/batch_norm.hpp"
+#include "layers/dropout.hpp"
 #include "network/network.hpp"
 #include "network/workspace.hpp"
 #include "network/model.hpp"

@@ -17,13 +17,15 @@
 
 namespace ctnn::test {
 
+/// The training-mode loss (batch statistics, a fixed dropout mask) for a copy of p.
 template <class Net, class Loss, class Target>
 double loss_of(const typename Net::parameters& p, const std::vector<double>& in, const std::vector<Target>& targets,
-               std::size_t batch) {
-    std::vector<double> out(batch * Net::output_size);
-    ctnn::workspace<Net> ws(batch);
-    Net::forward(p, in, out, ws);
-    return Loss::template evaluate<Net, Target>(out.data(), targets, batch, nullptr).loss_sum /
+               std::size_t batch, const ctnn::train_context& ctx) {
+    auto copy = std::make_unique<typename Net::parameters>(p);
+    ctnn::training_workspace<Net> ws(batch);
+    ctnn::forward_train<Net>(*copy, in.data(), batch, ws, ctx);
+    return Loss::template evaluate<Net, Target>(ctnn::train_output<Net>(ws, batch, in.data()), targets, batch, nullptr)
+               .loss_sum /
            static_cast<double>(batch);
 }
 
@@ -36,11 +38,13 @@ double gradient_error(const std::vector<Target>& targets, std::size_t batch, uns
     std::copy(init.begin(), init.end(), p->values.begin());
     const auto in = random_vector<double>(batch * Net::input_size, seed + 1, -1.0, 1.0);
 
+    const ctnn::train_context ctx{seed, 3, 0};
+    auto trained = std::make_unique<typename Net::parameters>(*p); // forward_train moves running statistics
     ctnn::training_workspace<Net> ws(batch);
-    ctnn::forward_train<Net>(*p, in.data(), batch, ws);
+    ctnn::forward_train<Net>(*trained, in.data(), batch, ws, ctx);
     constexpr std::size_t start = Loss::template start_entry<Net>;
     Loss::template evaluate<Net, Target>(ctnn::train_output<Net>(ws, batch, in.data()), targets, batch, ws.delta(0));
-    ctnn::backward<Net, start>(*p, in.data(), batch, ws);
+    ctnn::backward<Net, start>(*p, in.data(), batch, ws, ctx);
     const auto grads = ws.gradients();
 
     double diff = 0, sum = 0;
@@ -48,9 +52,9 @@ double gradient_error(const std::vector<Target>& targets, std::size_t batch, uns
     for (std::size_t i = 0; i < Net::param_storage; ++i) {
         const double keep = p->values[i];
         p->values[i] = keep + h;
-        const double up = loss_of<Net, Loss>(*p, in, targets, batch);
+        const double up = loss_of<Net, Loss>(*p, in, targets, batch, ctx);
         p->values[i] = keep - h;
-        const double down = loss_of<Net, Loss>(*p, in, targets, batch);
+        const double down = loss_of<Net, Loss>(*p, in, targets, batch, ctx);
         p->values[i] = keep;
         const double numeric = (up - down) / (2 * h);
         diff += (grads[i] - numeric) * (grads[i] - numeric);

@@ -67,6 +67,18 @@ TEST(GradCheck, BinaryCrossEntropy) {
     EXPECT_LT((test::gradient_error<fused, binary_cross_entropy>(targets, 2, 12)), 1e-7);
     EXPECT_LT((test::gradient_error<unfused, binary_cross_entropy>(targets, 2, 13)), 1e-7);
 }
+TEST(GradCheck, BatchNorm2dAndDropout) {
+    // Running variances must stay positive: the random init puts them in [-0.5, 0.5], but the
+    // training-mode loss never reads them.
+    expect_ce_ok<basic_network<double, input<2, 6, 5>, conv2d<3, 3>, batch_norm<>, ctnn::tanh, dropout<0.3>,
+                               conv2d<4, 2, stride<2>, floor_mode>, batch_norm<0.2, 1e-3>, flatten, dense<5>, softmax>>(
+        4, 15);
+}
+TEST(GradCheck, BatchNorm1dSeedMnistHead) {
+    // The seed's MNIST head: dense -> batch norm -> relu -> dense -> softmax.
+    expect_ce_ok<basic_network<double, input<3, 4, 4>, conv2d<2, 3>, flatten, dense<6>, batch_norm<>, relu, dense<4>,
+                               softmax>>(5, 16);
+}
 TEST(GradCheck, DenseNoBias) {
     expect_mse_ok<basic_network<double, input<7>, dense<5, no_bias>, relu, dense<3>>>(4, 14);
 }

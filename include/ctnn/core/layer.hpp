@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <type_traits>
 
@@ -45,6 +46,14 @@ struct network_tensor {
     std::size_t offset;  ///< in the network's parameter block
 };
 
+/// What a training pass tells layers that behave differently in training (dropout's mask
+/// is a function of seed, step and the sample's index in the batch).
+struct train_context {
+    std::uint64_t seed = 0;
+    std::uint64_t step = 0;
+    std::size_t first_sample = 0; ///< batch index of the first sample handed to the layer
+};
+
 namespace detail {
 
 /// Common members of a bound layer; a layer overrides what differs.
@@ -62,6 +71,8 @@ struct bound_base {
     /// an activation that no backward reads.
     static constexpr bool backward_reads_input = true;
     static constexpr bool backward_reads_output = false;
+    /// Values a training forward leaves for backward, per batch (BatchNorm: its statistics).
+    static constexpr std::size_t state_size = 0;
 };
 
 template <class Layer, std::size_t Allowed, class... Options>

@@ -120,6 +120,7 @@ struct conv2d<OutChannels, Kernel, Options...>::bind {
 
     static constexpr bool backward_reads_input = true;
     static constexpr bool backward_reads_output = false;
+    static constexpr std::size_t state_size = 0;
 
     static void forward(const T* in, T* out, const T* params, std::size_t batch) noexcept {
         kernels::reference::conv2d_forward(geometry, in, params, o.bias ? params + weight_size : nullptr, out,

@@ -99,6 +99,7 @@ struct pool2d<Kind, Window, Options...>::bind {
 
     static constexpr bool backward_reads_input = true;
     static constexpr bool backward_reads_output = false;
+    static constexpr std::size_t state_size = 0;
 
     static void forward(const T* in, T* out, const T*, std::size_t batch) noexcept {
         kernels::reference::pool2d_forward<Kind>(geometry, in, out, batch);

@@ -140,6 +140,7 @@ class basic_network {
             std::copy(v.begin(), v.end(), tensor<I, K>().begin());
         }
         operator std::span<const T, param_storage>() const noexcept { return values; }
+        operator std::span<T, param_storage>() noexcept { return values; }
     };
 
     /// Run `batch = in.size() / input_size` samples. `params` holds param_storage values,

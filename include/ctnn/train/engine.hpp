@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "../core/config.hpp"
+#include "../core/layer.hpp"
 
 namespace ctnn {
 
@@ -33,6 +34,8 @@ struct training_plan {
     std::size_t slots = 1;
     std::size_t activations = 0; // per sample
     std::size_t delta = 0;       // per sample, each of the two delta buffers
+    std::array<std::size_t, Count> state_offset{}; // per batch, by entry
+    std::size_t state = 0;
 };
 
 template <class Net>
@@ -40,9 +43,11 @@ constexpr auto make_training_plan() {
     constexpr std::size_t n = Net::entry_count;
     using T = typename Net::value_type;
     std::array<std::size_t, n> size{};
+    std::array<std::size_t, n> state{};
     std::array<bool, n> elementwise{}, reads_in{}, reads_out{};
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         ((size[I] = Net::template layer<I>::out_shape::size, elementwise[I] = Net::template layer<I>::elementwise,
+          state[I] = Net::template layer<I>::state_size,
           reads_in[I] = Net::template layer<I>::backward_reads_input,
           reads_out[I] = Net::template layer<I>::backward_reads_output),
          ...);
@@ -76,6 +81,10 @@ constexpr auto make_training_plan() {
         at += aligned_count<T>(slot_size[s]);
     }
     p.activations = at;
+    for (std::size_t i = 0; i < n; ++i) {
+        p.state_offset[i] = p.state;
+        p.state += aligned_count<T>(state[i]);
+    }
     return p;
 }
 
@@ -95,7 +104,7 @@ class training_workspace {
     static constexpr std::size_t per_sample = plan.activations + 2 * detail::aligned_count<T>(plan.delta);
 
     explicit training_workspace(std::size_t capacity)
-        : capacity_(capacity), total_(capacity * per_sample + Net::param_storage),
+        : capacity_(capacity), total_(capacity * per_sample + Net::param_storage + plan.state),
           data_(static_cast<T*>(::operator new[]((total_ > 0 ? total_ : 1) * sizeof(T), std::align_val_t{alignment}))) {
         for (std::size_t i = 0; i < total_; ++i) data_.get()[i] = T(0);
     }
@@ -105,6 +114,11 @@ class training_workspace {
     /// Gradients, in the parameter block's layout.
     std::span<T, Net::param_storage> gradients() noexcept {
         return std::span<T, Net::param_storage>(data_.get() + capacity_ * per_sample, Net::param_storage);
+    }
+
+    /// Entry I's training state (BatchNorm's batch statistics).
+    T* state(std::size_t entry) noexcept {
+        return data_.get() + capacity_ * per_sample + Net::param_storage + plan.state_offset[entry];
     }
 
     /// Entry I's output for the last forward_train of `batch` samples (I >= 1).
@@ -131,15 +145,27 @@ void check_training_batch(std::size_t batch, std::size_t capacity) {
 }
 } // namespace detail
 
-/// Forward pass that keeps every activation backward needs. `in` holds batch samples.
+/// Forward pass in training mode that keeps every activation backward needs. Layers that
+/// train differently (batch_norm, dropout) run their training forward; batch_norm updates
+/// its running statistics in params. `in` holds batch samples.
 template <class Net>
-void forward_train(std::span<const typename Net::value_type, Net::param_storage> params,
-                   const typename Net::value_type* in, std::size_t batch, training_workspace<Net>& ws) {
+void forward_train(std::span<typename Net::value_type, Net::param_storage> params, const typename Net::value_type* in,
+                   std::size_t batch, training_workspace<Net>& ws, const train_context& ctx = {}) {
     detail::check_training_batch<Net>(batch, ws.capacity());
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        ((Net::template layer<I + 1>::forward(ws.activation(I, batch, in), ws.activation(I + 1, batch, in),
-                                               params.data() + Net::param_offset[I + 1], batch)),
-         ...);
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+        (
+            [&] {
+                constexpr std::size_t I = K + 1;
+                using L = typename Net::template layer<I>;
+                const auto* x = ws.activation(I - 1, batch, in);
+                auto* y = ws.activation(I, batch, in);
+                auto* p = params.data() + Net::param_offset[I];
+                if constexpr (requires { L::forward_train(x, y, p, ws.state(I), batch, ctx); })
+                    L::forward_train(x, y, p, ws.state(I), batch, ctx);
+                else
+                    L::forward(x, y, p, batch);
+            }(),
+            ...);
     }(std::make_index_sequence<Net::entry_count - 1>{});
 }
 
@@ -150,12 +176,13 @@ const typename Net::value_type* train_output(training_workspace<Net>& ws, std::s
     return ws.activation(Net::entry_count - 1, batch, in);
 }
 
-/// Backward from entry `Start` down to entry 1, after forward_train on the same input.
-/// The caller has written d(loss)/d(output of entry Start) into ws.delta(0).
+/// Backward from entry `Start` down to entry 1, after forward_train on the same input and
+/// context. The caller has written d(loss)/d(output of entry Start) into ws.delta(0).
 /// Gradients are added into ws.gradients(); entry 1 passes no delta to the input.
 template <class Net, std::size_t Start = Net::entry_count - 1>
 void backward(std::span<const typename Net::value_type, Net::param_storage> params,
-              const typename Net::value_type* in, std::size_t batch, training_workspace<Net>& ws) {
+              const typename Net::value_type* in, std::size_t batch, training_workspace<Net>& ws,
+              const train_context& ctx = {}) {
     using T = typename Net::value_type;
     static_assert(Start >= 1 && Start < Net::entry_count, "ctnn::backward: Start must name a layer entry");
     detail::check_training_batch<Net>(batch, ws.capacity());
@@ -176,9 +203,16 @@ void backward(std::span<const typename Net::value_type, Net::param_storage> para
                         din = ws.delta(current);
                     }
                 }
-                if (I > 1 || L::param_count > 0)
-                    L::backward(ws.activation(I - 1, batch, in), ws.activation(I, batch, in), dout, din,
-                                params.data() + Net::param_offset[I], grads + Net::param_offset[I], batch);
+                if constexpr (I > 1 || L::param_count > 0) {
+                    const T* x = ws.activation(I - 1, batch, in);
+                    const T* y = ws.activation(I, batch, in);
+                    const T* p = params.data() + Net::param_offset[I];
+                    T* g = grads + Net::param_offset[I];
+                    if constexpr (requires { L::backward_train(x, y, dout, din, p, g, ws.state(I), batch, ctx); })
+                        L::backward_train(x, y, dout, din, p, g, ws.state(I), batch, ctx);
+                    else
+                        L::backward(x, y, dout, din, p, g, batch);
+                }
             }(),
             ...);
     }(std::make_index_sequence<Start>{});
