@@ -36,6 +36,7 @@ struct batch_norm : detail::layer_tag {
         static constexpr kernels::reference::batch_norm_geometry geometry{channels, In::size / channels, eps,
                                                                           momentum};
         static constexpr bool elementwise = true; // inference may run in place
+        static constexpr bool batch_coupled = true; // training statistics span the whole batch
         static constexpr bool backward_reads_input = true;
         static constexpr bool backward_reads_output = false;
         static constexpr std::size_t param_count = 4 * channels;

@@ -9,6 +9,13 @@
 // Deltas: two ping-pong buffers as large as the largest activation; element-wise entries
 // turn their dout into din in place. Gradients use the parameter block's layout and are
 // summed over the batch (the loss's delta carries the 1/N of a mean).
+//
+// Threads: a batch is cut into at most max_chunks chunks of equal size (the last shorter),
+// a split that depends on the batch size only. Each layer runs chunk by chunk over the
+// caller's thread pool; each chunk adds its gradients into its own buffer, and the buffers
+// are summed in chunk order. So the same inputs give bit-identical gradients whatever the
+// number of threads. Layers whose batch statistics couple samples (batch_norm) run on the
+// whole batch at once.
 #pragma once
 
 #include <array>
@@ -22,10 +29,33 @@
 
 #include "../core/config.hpp"
 #include "../core/layer.hpp"
+#include "../core/thread_pool.hpp"
 
 namespace ctnn {
 
 namespace detail {
+
+/// How a batch is cut for threads: depends on the batch only, never on the thread count.
+struct batch_chunks {
+    static constexpr std::size_t max_chunks = 8;
+    std::size_t size, count;
+    explicit constexpr batch_chunks(std::size_t batch) noexcept
+        : size(batch == 0 ? 1 : (batch + max_chunks - 1) / max_chunks), count((batch + size - 1) / size) {}
+    constexpr std::size_t first(std::size_t c) const noexcept { return c * size; }
+    constexpr std::size_t length(std::size_t c, std::size_t batch) const noexcept {
+        return c * size + size <= batch ? size : batch - c * size;
+    }
+};
+
+template <class L>
+consteval bool is_batch_coupled() {
+    if constexpr (requires { L::batch_coupled; })
+        return L::batch_coupled;
+    else
+        return false;
+}
+template <class L>
+inline constexpr bool batch_coupled = is_batch_coupled<L>();
 
 template <std::size_t Count>
 struct training_plan {
@@ -103,22 +133,28 @@ class training_workspace {
     static constexpr auto plan = detail::make_training_plan<Net>();
     static constexpr std::size_t per_sample = plan.activations + 2 * detail::aligned_count<T>(plan.delta);
 
+    static constexpr std::size_t grad_stride = detail::aligned_count<T>(Net::param_storage);
+
     explicit training_workspace(std::size_t capacity)
-        : capacity_(capacity), total_(capacity * per_sample + Net::param_storage + plan.state),
+        : capacity_(capacity),
+          total_(capacity * per_sample + detail::batch_chunks::max_chunks * grad_stride + plan.state),
           data_(static_cast<T*>(::operator new[]((total_ > 0 ? total_ : 1) * sizeof(T), std::align_val_t{alignment}))) {
         for (std::size_t i = 0; i < total_; ++i) data_.get()[i] = T(0);
     }
 
     std::size_t capacity() const noexcept { return capacity_; }
 
-    /// Gradients, in the parameter block's layout.
+    /// Gradients of the last backward(), in the parameter block's layout.
     std::span<T, Net::param_storage> gradients() noexcept {
-        return std::span<T, Net::param_storage>(data_.get() + capacity_ * per_sample, Net::param_storage);
+        return std::span<T, Net::param_storage>(chunk_gradients(0), Net::param_storage);
     }
+    /// Chunk c's gradient buffer (chunk 0's is also where the sum lands).
+    T* chunk_gradients(std::size_t c) noexcept { return data_.get() + capacity_ * per_sample + c * grad_stride; }
 
     /// Entry I's training state (BatchNorm's batch statistics).
     T* state(std::size_t entry) noexcept {
-        return data_.get() + capacity_ * per_sample + Net::param_storage + plan.state_offset[entry];
+        return data_.get() + capacity_ * per_sample + detail::batch_chunks::max_chunks * grad_stride +
+               plan.state_offset[entry];
     }
 
     /// Entry I's output for the last forward_train of `batch` samples (I >= 1).
@@ -145,12 +181,27 @@ void check_training_batch(std::size_t batch, std::size_t capacity) {
 }
 } // namespace detail
 
+namespace detail {
+/// Runs f(first, count) for each chunk of the batch over the pool (or inline).
+template <class F>
+void for_each_chunk(thread_pool* pool, std::size_t batch, F&& f) {
+    const batch_chunks chunks(batch);
+    auto one = [&](std::size_t c) { f(c, chunks.first(c), chunks.length(c, batch)); };
+    if (pool != nullptr)
+        pool->for_each_index(chunks.count, one);
+    else
+        for (std::size_t c = 0; c < chunks.count; ++c) one(c);
+}
+} // namespace detail
+
 /// Forward pass in training mode that keeps every activation backward needs. Layers that
 /// train differently (batch_norm, dropout) run their training forward; batch_norm updates
-/// its running statistics in params. `in` holds batch samples.
+/// its running statistics in params. `in` holds batch samples. With a pool, chunks of the
+/// batch run on its threads.
 template <class Net>
 void forward_train(std::span<typename Net::value_type, Net::param_storage> params, const typename Net::value_type* in,
-                   std::size_t batch, training_workspace<Net>& ws, const train_context& ctx = {}) {
+                   std::size_t batch, training_workspace<Net>& ws, const train_context& ctx = {},
+                   thread_pool* pool = nullptr) {
     detail::check_training_batch<Net>(batch, ws.capacity());
     [&]<std::size_t... K>(std::index_sequence<K...>) {
         (
@@ -160,10 +211,24 @@ void forward_train(std::span<typename Net::value_type, Net::param_storage> param
                 const auto* x = ws.activation(I - 1, batch, in);
                 auto* y = ws.activation(I, batch, in);
                 auto* p = params.data() + Net::param_offset[I];
-                if constexpr (requires { L::forward_train(x, y, p, ws.state(I), batch, ctx); })
-                    L::forward_train(x, y, p, ws.state(I), batch, ctx);
+                auto* state = ws.state(I);
+                auto run = [&](std::size_t first, std::size_t count) {
+                    const auto* xs = x + first * L::in_shape::size;
+                    auto* ys = y + first * L::out_shape::size;
+                    if constexpr (requires { L::forward_train(xs, ys, p, state, count, ctx); }) {
+                        train_context local = ctx;
+                        local.first_sample = ctx.first_sample + first;
+                        L::forward_train(xs, ys, p, state, count, local);
+                    } else {
+                        L::forward(xs, ys, p, count);
+                    }
+                };
+                if constexpr (detail::batch_coupled<L>)
+                    run(0, batch);
                 else
-                    L::forward(x, y, p, batch);
+                    detail::for_each_chunk(pool, batch, [&](std::size_t, std::size_t first, std::size_t count) {
+                        run(first, count);
+                    });
             }(),
             ...);
     }(std::make_index_sequence<Net::entry_count - 1>{});
@@ -178,15 +243,20 @@ const typename Net::value_type* train_output(training_workspace<Net>& ws, std::s
 
 /// Backward from entry `Start` down to entry 1, after forward_train on the same input and
 /// context. The caller has written d(loss)/d(output of entry Start) into ws.delta(0).
-/// Gradients are added into ws.gradients(); entry 1 passes no delta to the input.
+/// Afterwards ws.gradients() holds this batch's gradients (summed over its samples); entry 1
+/// passes no delta to the input.
 template <class Net, std::size_t Start = Net::entry_count - 1>
 void backward(std::span<const typename Net::value_type, Net::param_storage> params,
               const typename Net::value_type* in, std::size_t batch, training_workspace<Net>& ws,
-              const train_context& ctx = {}) {
+              const train_context& ctx = {}, thread_pool* pool = nullptr) {
     using T = typename Net::value_type;
     static_assert(Start >= 1 && Start < Net::entry_count, "ctnn::backward: Start must name a layer entry");
     detail::check_training_batch<Net>(batch, ws.capacity());
-    T* grads = ws.gradients().data();
+    const detail::batch_chunks chunks(batch);
+    detail::for_each_chunk(pool, batch, [&](std::size_t c, std::size_t, std::size_t) {
+        T* g = ws.chunk_gradients(c);
+        for (std::size_t i = 0; i < Net::param_storage; ++i) g[i] = T(0);
+    });
     std::size_t current = 0; // delta buffer holding dout of the entry being processed
     [&]<std::size_t... K>(std::index_sequence<K...>) {
         (
@@ -207,15 +277,46 @@ void backward(std::span<const typename Net::value_type, Net::param_storage> para
                     const T* x = ws.activation(I - 1, batch, in);
                     const T* y = ws.activation(I, batch, in);
                     const T* p = params.data() + Net::param_offset[I];
-                    T* g = grads + Net::param_offset[I];
-                    if constexpr (requires { L::backward_train(x, y, dout, din, p, g, ws.state(I), batch, ctx); })
-                        L::backward_train(x, y, dout, din, p, g, ws.state(I), batch, ctx);
+                    auto run = [&](std::size_t c, std::size_t first, std::size_t count) {
+                        constexpr std::size_t in_size = L::in_shape::size, out_size = L::out_shape::size;
+                        const T* xs = x + first * in_size;
+                        const T* ys = y + first * out_size;
+                        const T* douts = dout + first * out_size;
+                        T* dins = din != nullptr ? din + first * in_size : nullptr;
+                        T* g = ws.chunk_gradients(c) + Net::param_offset[I];
+                        if constexpr (requires { L::backward_train(xs, ys, douts, dins, p, g, ws.state(I), count, ctx); }) {
+                            train_context local = ctx;
+                            local.first_sample = ctx.first_sample + first;
+                            L::backward_train(xs, ys, douts, dins, p, g, ws.state(I), count, local);
+                        } else {
+                            L::backward(xs, ys, douts, dins, p, g, count);
+                        }
+                    };
+                    if constexpr (detail::batch_coupled<L>)
+                        run(0, 0, batch);
                     else
-                        L::backward(x, y, dout, din, p, g, batch);
+                        detail::for_each_chunk(pool, batch, run);
                 }
             }(),
             ...);
     }(std::make_index_sequence<Start>{});
+    // Sum the chunks' gradients in chunk order, split over the pool by parameter ranges.
+    if (chunks.count > 1) {
+        constexpr std::size_t pieces = 16;
+        constexpr std::size_t piece = (Net::param_storage + pieces - 1) / pieces;
+        auto sum = [&](std::size_t k) {
+            T* total = ws.chunk_gradients(0);
+            const std::size_t begin = k * piece, end = begin + piece < Net::param_storage ? begin + piece : Net::param_storage;
+            for (std::size_t c = 1; c < chunks.count; ++c) {
+                const T* g = ws.chunk_gradients(c);
+                for (std::size_t i = begin; i < end; ++i) total[i] += g[i];
+            }
+        };
+        if (pool != nullptr)
+            pool->for_each_index(pieces, sum);
+        else
+            for (std::size_t k = 0; k < pieces; ++k) sum(k);
+    }
 }
 
 } // namespace ctnn
