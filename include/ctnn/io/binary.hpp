@@ -88,6 +88,13 @@ inline std::string hex(std::uint64_t v, int digits = 8) {
     return buf;
 }
 
+/// "(2, 3)", "(5,)", "()": a shape as numpy prints it.
+inline std::string shape_string(std::span<const std::size_t> shape) {
+    std::string s = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + (shape.size() == 1 ? ",)" : ")");
+}
+
 inline std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
 
 /// Reads fields in order from a byte range; every read says what it reads, so a short

@@ -65,13 +65,6 @@ constexpr npy_dtype npy_dtype_of() noexcept {
                                        "int32_t or int64_t");
 }
 
-/// "(2, 3)", "(5,)", "()": a shape as numpy prints it.
-inline std::string shape_string(std::span<const std::size_t> shape) {
-    std::string s = "(";
-    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-    return s + (shape.size() == 1 ? ",)" : ")");
-}
-
 /// One array: dtype, shape, and its elements as little-endian bytes in C order.
 struct npy_array {
     npy_dtype dtype = npy_dtype::float32;
@@ -105,7 +98,7 @@ struct npy_array {
     static npy_array from(std::span<const T> values, std::vector<std::size_t> shape) {
         npy_array a{npy_dtype_of<T>(), std::move(shape), {}};
         if (a.size() != values.size())
-            throw std::invalid_argument("ctnn::npy_array::from: shape " + shape_string(a.shape) + " holds " +
+            throw std::invalid_argument("ctnn::npy_array::from: shape " + detail::shape_string(a.shape) + " holds " +
                                         std::to_string(a.size()) + " elements, given " + std::to_string(values.size()));
         detail::append_le_values(a.data, values);
         return a;
@@ -281,14 +274,14 @@ inline npy_array decode_npy(std::span<const unsigned char> bytes, const std::str
 
     std::size_t count = 1;
     for (const std::size_t d : a.shape) {
-        if (d != 0 && count > SIZE_MAX / d) r.fail(field + " shape", shape_string(a.shape) + " is too large");
+        if (d != 0 && count > SIZE_MAX / d) r.fail(field + " shape", detail::shape_string(a.shape) + " is too large");
         count *= d;
     }
     const std::size_t itemsize = npy_itemsize(a.dtype);
-    if (count > SIZE_MAX / itemsize) r.fail(field + " shape", shape_string(a.shape) + " is too large");
+    if (count > SIZE_MAX / itemsize) r.fail(field + " shape", detail::shape_string(a.shape) + " is too large");
     if (r.remaining() != count * itemsize)
         r.fail(field + " data", (r.remaining() < count * itemsize ? "truncated file: " : "") +
-                                    std::string("shape ") + shape_string(a.shape) + " of '" + descr + "' needs " +
+                                    std::string("shape ") + detail::shape_string(a.shape) + " of '" + descr + "' needs " +
                                     std::to_string(count * itemsize) + " bytes after the " +
                                     std::to_string(r.offset()) + "-byte header, found " + std::to_string(r.remaining()));
     const auto data = r.bytes(count * itemsize, field + " data");
@@ -304,12 +297,12 @@ inline npy_array decode_npy(std::span<const unsigned char> bytes, const std::str
 /// The bytes of a .npy file holding `a`, as numpy.save writes them.
 inline std::vector<unsigned char> encode_npy(const npy_array& a) {
     if (a.data.size() != a.size() * npy_itemsize(a.dtype))
-        throw std::invalid_argument("ctnn::encode_npy: shape " + shape_string(a.shape) + " of '" +
+        throw std::invalid_argument("ctnn::encode_npy: shape " + detail::shape_string(a.shape) + " of '" +
                                     std::string(npy_descr(a.dtype)) + "' needs " +
                                     std::to_string(a.size() * npy_itemsize(a.dtype)) + " bytes, the array holds " +
                                     std::to_string(a.data.size()));
     std::string header = "{'descr': '" + std::string(npy_descr(a.dtype)) +
-                         "', 'fortran_order': False, 'shape': " + shape_string(a.shape) + ", }";
+                         "', 'fortran_order': False, 'shape': " + detail::shape_string(a.shape) + ", }";
     const auto padded = [&](std::size_t prefix) {
         return header.size() + 1 + (64 - (prefix + header.size() + 1) % 64) % 64;
     };

@@ -50,6 +50,9 @@ std::size_t argmax(const T* v, std::size_t n) noexcept {
 /// Cross-entropy over classes, labels as class indices. The network ends with softmax
 /// (fused: delta = p - onehot, over N) or with raw scores (softmax applied here).
 struct softmax_cross_entropy {
+    /// Targets per sample: one class index.
+    template <class Net>
+    static constexpr std::size_t targets_per_sample = 1;
     template <class Net>
     static constexpr bool fused = detail::ends_with<Net, softmax>;
     /// The entry whose output's delta this loss writes.
@@ -104,6 +107,8 @@ struct softmax_cross_entropy {
 /// per sample when every output is.
 struct binary_cross_entropy {
     template <class Net>
+    static constexpr std::size_t targets_per_sample = Net::output_size;
+    template <class Net>
     static constexpr bool fused = detail::ends_with<Net, sigmoid>;
     template <class Net>
     static constexpr std::size_t start_entry = fused<Net> ? Net::entry_count - 2 : Net::entry_count - 1;
@@ -144,6 +149,8 @@ struct binary_cross_entropy {
 /// Mean squared error over samples and outputs (as PyTorch's MSELoss); accuracy is not
 /// meaningful and counts samples whose largest output matches the target's.
 struct mean_squared_error {
+    template <class Net>
+    static constexpr std::size_t targets_per_sample = Net::output_size;
     template <class Net>
     static constexpr std::size_t start_entry = Net::entry_count - 1;
 

@@ -360,7 +360,7 @@ class rmsprop : public detail::optimizer_base<Net> {
             T* buf = momentum ? this->slot(1) + r.offset : nullptr;
             T* grad_avg = o_.centered ? this->slot(momentum ? 2 : 1) + r.offset : nullptr;
             const std::size_t n = r.size;
-            auto update = [&](auto centered, auto momentum) {
+            auto update = [&](auto centered, auto with_momentum) {
                 for (std::size_t i = 0; i < n; ++i) {
                     const T gi = g[i] + wd * p[i];
                     square_avg[i] = square_avg[i] * alpha + one_minus_alpha * gi * gi;
@@ -371,7 +371,7 @@ class rmsprop : public detail::optimizer_base<Net> {
                     } else {
                         avg = std::sqrt(square_avg[i]) + eps;
                     }
-                    if constexpr (decltype(momentum)::value) {
+                    if constexpr (decltype(with_momentum)::value) {
                         buf[i] = buf[i] * mu + gi / avg;
                         p[i] -= lr * buf[i];
                     } else {
