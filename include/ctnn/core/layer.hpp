@@ -63,6 +63,9 @@ struct bound_base {
     using in_shape = In;
     using out_shape = Out;
     static constexpr std::size_t index = Index;
+    /// False when a compile-time check of this layer failed; the entries after it are then
+    /// not checked, so one mistake gives one error.
+    static constexpr bool valid = true;
     static constexpr std::size_t param_count = 0;
     static constexpr std::array<param_tensor, 0> tensors{};
     /// True when out may alias in (element-wise layers): the planner then runs it in place.

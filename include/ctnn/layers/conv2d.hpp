@@ -15,7 +15,7 @@ namespace ctnn {
 namespace detail {
 
 /// One axis of a conv2d's output size; the arguments are the user's numbers so a failed
-/// check prints them. Returns 1 after a failed check so one mistake gives one error.
+/// check prints them. Returns 0 after a failed check (the network then stops checking).
 template <std::size_t Layer, char Axis, std::size_t In, std::size_t Kernel, std::size_t PadBegin,
           std::size_t PadEnd, std::size_t Stride, std::size_t Dilation, rounding Round>
 consteval std::size_t conv2d_out() {
@@ -35,10 +35,11 @@ consteval std::size_t conv2d_out() {
                           "ctnn::conv2d: the stride does not divide the input (strict rule: "
                           "(In + PadBegin + PadEnd - Kernel) % Stride == 0); change the padding or the "
                           "stride, or add ctnn::floor_mode (as PyTorch) or ctnn::ceil_mode to the layer");
-            return window_out(In, Kernel, PadBegin, PadEnd, Stride, Dilation, Round);
+            if constexpr (Round != rounding::strict || (In + PadBegin + PadEnd - span) % Stride == 0)
+                return window_out(In, Kernel, PadBegin, PadEnd, Stride, Dilation, Round);
         }
     }
-    return 1;
+    return 0;
 }
 
 template <std::size_t Layer, std::size_t InChannels, std::size_t OutChannels, std::size_t Groups>
@@ -91,8 +92,16 @@ struct conv2d<OutChannels, Kernel, Options...>::bind {
     static constexpr bool channels_ok = detail::conv2d_channels<Index, in_c, OutChannels, o.groups>();
     static constexpr std::size_t out_h =
         detail::conv2d_out<Index, 'H', in_h, Kernel.h, o.pad_top, o.pad_bottom, o.stride.h, o.dilation.h, o.round>();
-    static constexpr std::size_t out_w =
-        detail::conv2d_out<Index, 'W', in_w, Kernel.w, o.pad_left, o.pad_right, o.stride.w, o.dilation.w, o.round>();
+    // When the W axis has the same numbers as a failed H axis, its error would only repeat.
+    static constexpr bool w_repeats_h = out_h == 0 && in_w == in_h && Kernel.w == Kernel.h &&
+                                        o.pad_left == o.pad_top && o.pad_right == o.pad_bottom &&
+                                        o.stride.w == o.stride.h && o.dilation.w == o.dilation.h;
+    static constexpr std::size_t out_w = [] {
+        if constexpr (w_repeats_h)
+            return std::size_t{0};
+        else
+            return detail::conv2d_out<Index, 'W', in_w, Kernel.w, o.pad_left, o.pad_right, o.stride.w, o.dilation.w, o.round>();
+    }();
 
   public:
     using descriptor = conv2d;
@@ -100,6 +109,7 @@ struct conv2d<OutChannels, Kernel, Options...>::bind {
     using in_shape = In;
     using out_shape = shape<OutChannels, out_h, out_w>;
     static constexpr std::size_t index = Index;
+    static constexpr bool valid = options_ok && input_ok && channels_ok && out_h > 0 && out_w > 0;
     static constexpr std::string_view name = "conv2d";
     static constexpr bool elementwise = false;
 

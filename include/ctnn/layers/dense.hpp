@@ -36,6 +36,7 @@ struct dense : detail::layer_tag {
         static constexpr bool input_ok = detail::dense_check<Index, In::rank, OutFeatures>();
         static_assert(input_ok || true); // instantiates the check
         using descriptor = dense;
+        static constexpr bool valid = input_ok && options_ok;
         static constexpr std::string_view name = "dense";
         static constexpr bool bias = options.bias;
         static constexpr dense_geometry geometry{In::size, OutFeatures, bias};

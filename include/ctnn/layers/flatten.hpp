@@ -24,6 +24,7 @@ struct flatten : detail::layer_tag {
         static constexpr bool input_ok = detail::flatten_check<Index, In::rank>();
         static_assert(input_ok || true); // instantiates the check
         using descriptor = flatten;
+        static constexpr bool valid = input_ok;
         static constexpr std::string_view name = "flatten";
         static constexpr bool elementwise = true; // same bytes in the same order
         static constexpr bool backward_reads_input = false;

@@ -35,10 +35,11 @@ consteval std::size_t pool2d_out() {
                           "ctnn::max_pool2d/avg_pool2d: the stride does not divide the input (strict rule: "
                           "(In + PadBegin + PadEnd - Window) % Stride == 0); change the window, stride or "
                           "padding, or add ctnn::floor_mode (as PyTorch) or ctnn::ceil_mode to the layer");
-            return window_out(In, Window, PadBegin, PadEnd, Stride, Dilation, Round);
+            if constexpr (Round != rounding::strict || (In + PadBegin + PadEnd - span) % Stride == 0)
+                return window_out(In, Window, PadBegin, PadEnd, Stride, Dilation, Round);
         }
     }
-    return 1;
+    return 0;
 }
 
 template <std::size_t Layer, class Descriptor, any_shape In>
@@ -78,8 +79,16 @@ struct pool2d<Kind, Window, Options...>::bind {
     static constexpr std::size_t in_c = in3::dims[0], in_h = in3::dims[1], in_w = in3::dims[2];
     static constexpr std::size_t out_h =
         pool2d_out<Index, 'H', in_h, Window.h, o.pad_top, o.pad_bottom, o.stride.h, o.dilation.h, o.round>();
-    static constexpr std::size_t out_w =
-        pool2d_out<Index, 'W', in_w, Window.w, o.pad_left, o.pad_right, o.stride.w, o.dilation.w, o.round>();
+    // When the W axis has the same numbers as a failed H axis, its error would only repeat.
+    static constexpr bool w_repeats_h = out_h == 0 && in_w == in_h && Window.w == Window.h &&
+                                        o.pad_left == o.pad_top && o.pad_right == o.pad_bottom &&
+                                        o.stride.w == o.stride.h && o.dilation.w == o.dilation.h;
+    static constexpr std::size_t out_w = [] {
+        if constexpr (w_repeats_h)
+            return std::size_t{0};
+        else
+            return pool2d_out<Index, 'W', in_w, Window.w, o.pad_left, o.pad_right, o.stride.w, o.dilation.w, o.round>();
+    }();
 
   public:
     using descriptor = pool2d;
@@ -87,6 +96,7 @@ struct pool2d<Kind, Window, Options...>::bind {
     using in_shape = In;
     using out_shape = shape<in_c, out_h, out_w>;
     static constexpr std::size_t index = Index;
+    static constexpr bool valid = options_ok && input_ok && out_h > 0 && out_w > 0;
     static constexpr std::string_view name = Kind == pool_kind::max ? "max_pool2d" : "avg_pool2d";
     static constexpr bool elementwise = false;
     static constexpr std::size_t param_count = 0;

@@ -23,6 +23,7 @@ struct softmax : detail::layer_tag {
         static constexpr bool input_ok = detail::softmax_check<Index, In::rank>();
         static_assert(input_ok || true); // instantiates the check
         using descriptor = softmax;
+        static constexpr bool valid = input_ok;
         static constexpr std::string_view name = "softmax";
         static constexpr bool elementwise = true; // reads each sample fully before writing it
         static constexpr bool backward_reads_input = false;

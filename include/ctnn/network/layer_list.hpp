@@ -32,6 +32,7 @@ struct bound_input : bound_base<T, In, In, 0> {
 template <class T, any_shape In, std::size_t Index>
 struct invalid_entry : bound_base<T, In, In, Index> {
     using descriptor = void;
+    static constexpr bool valid = false;
     static constexpr std::string_view name = "invalid";
     static void forward(const T*, T*, const T*, std::size_t) noexcept {}
     static void backward(const T*, const T*, const T*, T*, const T*, T*, std::size_t) noexcept {}
@@ -77,9 +78,9 @@ constexpr auto bind_layers() {
         using L = typename decltype(entry)::type;
         using prev = typename std::remove_cvref_t<decltype(hana::back(acc))>::type;
         constexpr std::size_t index = decltype(hana::length(acc))::value;
-        if constexpr (layer_descriptor<L>) {
+        if constexpr (layer_descriptor<L> && prev::valid) {
             return hana::append(acc, hana::type_c<typename L::template bind<T, typename prev::out_shape, index>>);
-        } else { // already reported by check_entry; pass the shape through
+        } else { // this entry or an earlier one was reported; pass the shape through unchecked
             return hana::append(acc, hana::type_c<invalid_entry<T, typename prev::out_shape, index>>);
         }
     });
