@@ -5,8 +5,9 @@
 // output differs between standard libraries): xoshiro256** seeded by splitmix64, integer
 // arithmetic only, so a seed gives the same bits everywhere. Uniform values are the top 53
 // bits scaled to [0, 1); normal values use Marsaglia's polar form of Box-Muller, whose only
-// library call besides the (exact) square root is one std::log per pair. Values are drawn in
-// double and rounded once to the network's element type.
+// library call besides the (exact) square root is one std::log per pair, so math libraries
+// can differ at most in the last bit. Values are drawn in double and rounded once to the
+// network's element type.
 //
 // ctnn::initialize<Net> gives each tensor its own stream, keyed by (seed, entry, index of
 // the tensor in its entry): a layer added at the end leaves every earlier tensor as it was.
@@ -268,9 +269,9 @@ constexpr std::size_t first_weight_without_fans() {
 
 template <std::size_t Entry, std::size_t Rank>
 consteval bool check_weight_has_fans() {
-    static_assert(Rank >= 2, "ctnn::initialize: this scheme scales by fan-in/fan-out, which a weight of rank "
-                             "below 2 does not have (entry Entry); use init::normal, init::uniform or "
-                             "init::constant, or initialize that tensor yourself");
+    static_assert(Rank >= 2, "ctnn::initialize: this scheme scales by fan-in and fan-out, which the weight of "
+                             "entry Entry does not have (its rank is below 2); use init::normal, init::uniform "
+                             "or init::constant for this network");
     return Rank >= 2;
 }
 
@@ -296,7 +297,7 @@ template <class Net, init::scheme Scheme>
 void initialize(std::span<typename Net::value_type, Net::param_storage> values, const Scheme& weights,
                 std::uint64_t seed) {
     using T = typename Net::value_type;
-    static_assert(detail::check_scheme_fits<Net, Scheme>());
+    static_assert(detail::check_scheme_fits<Net, Scheme>() || true); // the check reports by itself
     constexpr auto names = detail::entry_names<Net>();
     std::size_t entry_start = 0; // index in Net::tensors of the entry's first tensor
     for (std::size_t k = 0; k < Net::tensors.size(); ++k) {

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <concepts>
 #include <cstddef>
+#include <cstdio>
 #include <memory>
 #include <new>
 #include <span>
@@ -117,9 +118,11 @@ struct adam_options {
 namespace detail {
 
 inline void check_option(bool ok, const char* optimizer, const char* rule, double given) {
-    if (!ok)
-        throw std::invalid_argument(std::string("ctnn::") + optimizer + ": " + rule + "; got " +
-                                    std::to_string(given));
+    if (!ok) {
+        char value[32];
+        std::snprintf(value, sizeof value, "%g", given);
+        throw std::invalid_argument(std::string("ctnn::") + optimizer + ": " + rule + "; got " + value);
+    }
 }
 
 /// What every optimizer shares: the learning rate, the step count, and `slots` state arrays
@@ -141,7 +144,7 @@ class optimizer_base {
     /// The state arrays one after another, each in the parameter block's layout.
     std::span<const value_type> state() const noexcept { return {state_.get(), size_}; }
 
-    optimizer_base(const optimizer_base& o) : optimizer_base(o.name_, o.lr_, o.size_ / Net::param_storage) {
+    optimizer_base(const optimizer_base& o) : optimizer_base(o.name_, o.lr_, o.slots_) {
         steps_ = o.steps_;
         std::copy_n(o.state_.get(), size_, state_.get());
     }
@@ -158,7 +161,7 @@ class optimizer_base {
     static constexpr auto ranges = trainable_ranges<Net>();
 
     optimizer_base(const char* name, double lr, std::size_t slots)
-        : name_(name), lr_(lr), size_(slots * Net::param_storage),
+        : name_(name), lr_(lr), slots_(slots), size_(slots * Net::param_storage),
           state_(static_cast<T*>(::operator new[]((size_ > 0 ? size_ : 1) * sizeof(T), std::align_val_t{alignment}))) {
         set_learning_rate(lr);
         clear(T(0));
@@ -184,7 +187,7 @@ class optimizer_base {
     struct deleter {
         void operator()(T* p) const noexcept { ::operator delete[](p, std::align_val_t{alignment}); }
     };
-    std::size_t size_;
+    std::size_t slots_, size_;
     std::unique_ptr<T, deleter> state_;
 };
 
