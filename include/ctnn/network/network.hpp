@@ -7,12 +7,14 @@
 // parameters and a workspace the caller owns, and allocates nothing.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <ostream>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "../core/config.hpp"
