@@ -145,12 +145,17 @@ inline std::vector<unsigned char> read_file(const std::filesystem::path& path, b
             detail += "; '" + name + ".gz' exists: pass that path (gzip files are read as they are)";
         throw io_error(name, "file", detail);
     }
+    // One read of the size the file system reports (+1 to see the end), then more if it grew.
+    const std::uintmax_t reported = std::filesystem::file_size(path, ec);
+    std::size_t want = ec ? std::size_t{1} << 16 : static_cast<std::size_t>(reported) + 1;
     std::vector<unsigned char> out;
-    unsigned char chunk[1 << 16];
     for (;;) {
-        const std::size_t got = std::fread(chunk, 1, sizeof chunk, f);
-        out.insert(out.end(), chunk, chunk + got);
-        if (got < sizeof chunk) break;
+        const std::size_t at = out.size();
+        out.resize(at + want);
+        const std::size_t got = std::fread(out.data() + at, 1, want, f);
+        out.resize(at + got);
+        if (got < want) break;
+        want = std::size_t{1} << 16;
     }
     const bool failed = std::ferror(f) != 0;
     const int err = errno;

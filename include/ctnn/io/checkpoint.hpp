@@ -33,6 +33,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -47,6 +48,7 @@
 
 #include "../core/geometry.hpp"
 #include "../core/layer.hpp"
+#include "../kernels/reference/batch_norm.hpp"
 #include "binary.hpp"
 #include "crc32.hpp"
 #include "error.hpp"
@@ -95,6 +97,14 @@ constexpr void hash_fields(fnv1a64& h, const dense_geometry& g) noexcept {
     h.u64(g.bias ? 1 : 0);
 }
 
+constexpr void hash_fields(fnv1a64& h, const kernels::reference::batch_norm_geometry& g) noexcept {
+    h.text("batch_norm_geometry");
+    h.u64(g.channels);
+    h.u64(g.spatial);
+    h.u64(std::bit_cast<std::uint64_t>(g.eps));
+    h.u64(std::bit_cast<std::uint64_t>(g.momentum));
+}
+
 template <class G>
 concept hashable_geometry = requires(fnv1a64& h, const G& g) { hash_fields(h, g); };
 
@@ -129,6 +139,9 @@ constexpr void hash_entry(fnv1a64& h) noexcept {
     } else {
         h.u64(0);
     }
+    // Real-valued hyperparameters that no shape shows (leaky_relu's slope, dropout's P).
+    if constexpr (requires { L::hyperparameters; })
+        for (const double v : L::hyperparameters) h.u64(std::bit_cast<std::uint64_t>(v));
 }
 
 template <class T>

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "binary.hpp"
@@ -106,30 +107,45 @@ inline std::vector<unsigned char> read_maybe_gzip(const std::filesystem::path& p
 
 } // namespace detail
 
-/// Parses IDX images (magic 0x00000803) held in `bytes`; `path` names them in errors.
-inline idx_images decode_idx_images(std::span<const unsigned char> bytes, const std::string& path) {
-    const auto dims = detail::idx_header(bytes, 3, path, "unsigned-byte images: count x rows x cols");
+namespace detail {
+
+// The file's bytes become the pixels: the header is dropped in place, nothing is copied.
+inline idx_images idx_images_from(std::vector<unsigned char> bytes, const std::string& path) {
+    const auto dims = idx_header(bytes, 3, path, "unsigned-byte images: count x rows x cols");
     if (dims[1] == 0 || dims[2] == 0)
         throw io_error(path, "header", "image size " + std::to_string(dims[1]) + " x " + std::to_string(dims[2]) +
                                            ": rows and columns must be at least 1");
-    return {dims[0], dims[1], dims[2], std::vector<std::uint8_t>(bytes.begin() + 16, bytes.end())};
+    bytes.erase(bytes.begin(), bytes.begin() + 16);
+    return {dims[0], dims[1], dims[2], std::move(bytes)};
+}
+
+inline idx_labels idx_labels_from(std::vector<unsigned char> bytes, const std::string& path) {
+    const auto dims = idx_header(bytes, 1, path, "unsigned-byte labels: count");
+    bytes.erase(bytes.begin(), bytes.begin() + 8);
+    return {dims[0], std::move(bytes)};
+}
+
+} // namespace detail
+
+/// Parses IDX images (magic 0x00000803) held in `bytes`; `path` names them in errors.
+inline idx_images decode_idx_images(std::span<const unsigned char> bytes, const std::string& path) {
+    return detail::idx_images_from(std::vector<unsigned char>(bytes.begin(), bytes.end()), path);
 }
 
 /// Parses IDX labels (magic 0x00000801) held in `bytes`; `path` names them in errors.
 inline idx_labels decode_idx_labels(std::span<const unsigned char> bytes, const std::string& path) {
-    const auto dims = detail::idx_header(bytes, 1, path, "unsigned-byte labels: count");
-    return {dims[0], std::vector<std::uint8_t>(bytes.begin() + 8, bytes.end())};
+    return detail::idx_labels_from(std::vector<unsigned char>(bytes.begin(), bytes.end()), path);
 }
 
 /// Reads an IDX images file (gzip'ed or not), e.g. train-images-idx3-ubyte.
 inline idx_images read_idx_images(const std::filesystem::path& path) {
-    return decode_idx_images(detail::read_maybe_gzip(path), path.string());
+    return detail::idx_images_from(detail::read_maybe_gzip(path), path.string());
 }
 
 /// Reads an IDX labels file (gzip'ed or not), e.g. train-labels-idx1-ubyte. With `classes`
 /// > 0, every label must be below it.
 inline idx_labels read_idx_labels(const std::filesystem::path& path, std::size_t classes = 0) {
-    idx_labels l = decode_idx_labels(detail::read_maybe_gzip(path), path.string());
+    idx_labels l = detail::idx_labels_from(detail::read_maybe_gzip(path), path.string());
     for (std::size_t i = 0; classes > 0 && i < l.count; ++i)
         if (l.labels[i] >= classes)
             throw io_error(path.string(), "label " + std::to_string(i),

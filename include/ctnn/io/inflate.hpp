@@ -292,6 +292,10 @@ inline bool is_gzip(std::span<const unsigned char> data) noexcept {
 /// CRC-32 and length.
 inline std::vector<unsigned char> gunzip(std::span<const unsigned char> in, const std::string& path) {
     std::vector<unsigned char> out;
+    if (in.size() >= 18) { // the last member's size (mod 2^32): the whole size for one member
+        const std::size_t last = load_le<std::uint32_t>(in.data() + in.size() - 4);
+        if (last / 1032 <= in.size()) out.reserve(last);
+    }
     std::size_t pos = 0;
     do {
         byte_reader r(in.subspan(pos), path);

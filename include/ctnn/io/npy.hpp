@@ -9,14 +9,17 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "binary.hpp"
@@ -78,9 +81,14 @@ struct npy_array {
         return n;
     }
 
-    /// The elements, each converted to T with static_cast.
+    /// The elements as T. Any dtype converts to float or double; only integer dtypes convert
+    /// to an integer type. A value that T cannot hold (a float64 beyond float's range, an
+    /// int64 beyond int32's) throws std::range_error; a float array read as integers throws
+    /// std::invalid_argument.
     template <class T>
     std::vector<T> values() const {
+        static_assert(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>,
+                      "ctnn::npy_array::values<T>: T must be a floating-point or integer type");
         std::vector<T> out(data.size() / npy_itemsize(dtype));
         switch (dtype) {
         case npy_dtype::float32: convert<float>(out); break;
@@ -110,7 +118,22 @@ struct npy_array {
         for (std::size_t i = 0; i < out.size(); ++i) {
             Stored v;
             detail::load_le_values(data.data() + i * sizeof(Stored), &v, 1);
-            out[i] = static_cast<T>(v);
+            if constexpr (std::is_floating_point_v<T>) {
+                if constexpr (std::is_floating_point_v<Stored> && sizeof(Stored) > sizeof(T)) {
+                    if (std::isfinite(v) && (v > std::numeric_limits<T>::max() || v < std::numeric_limits<T>::lowest()))
+                        throw std::range_error("element " + std::to_string(i) + " (" + std::to_string(v) +
+                                               ") is beyond the range of float");
+                }
+                out[i] = static_cast<T>(v);
+            } else if constexpr (std::is_floating_point_v<Stored>) {
+                throw std::invalid_argument("a floating-point array ('" + std::string(npy_descr(dtype)) +
+                                            "') read as integers; read it as float or double");
+            } else {
+                if (!std::in_range<T>(v))
+                    throw std::range_error("element " + std::to_string(i) + " (" + std::to_string(v) +
+                                           ") is beyond the range of the integer type asked for");
+                out[i] = static_cast<T>(v);
+            }
         }
     }
 };

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -129,8 +130,7 @@ void load_npz(const npz_archive& archive, typename Net::parameters& params, cons
     for (const npz_entry& e : archive.entries)
         if (!skipped(e.key)) kept.push_back(&e);
     const auto describe = [&](const network_tensor& t) {
-        return "ctnn tensor '" + detail::tensor_key(t) + "' (" + std::string(layer_names[t.entry]) + ", shape " +
-               detail::shape_string(detail::tensor_shape(t.tensor)) + ")";
+        return "ctnn tensor '" + detail::tensor_key(t) + "' (" + std::string(layer_names[t.entry]) + ")";
     };
     const auto key_list = [&] {
         std::string s;
@@ -149,7 +149,7 @@ void load_npz(const npz_archive& archive, typename Net::parameters& params, cons
                 throw io_error(path, "array " + std::to_string(k),
                                "missing: the archive has " + std::to_string(kept.size()) + " arrays (not counting skipped "
                                "ones), the network " + std::to_string(Net::tensors.size()) + " tensors; nothing for " +
-                                   describe(t));
+                                   describe(t) + " of shape " + detail::shape_string(detail::tensor_shape(t.tensor)));
             at = k;
         } else {
             for (std::size_t i = 0; i < kept.size(); ++i)
@@ -169,7 +169,12 @@ void load_npz(const npz_archive& archive, typename Net::parameters& params, cons
         if (e.array.dtype != npy_dtype::float32 && e.array.dtype != npy_dtype::float64)
             throw io_error(path, field, "expected float32 or float64 values for " + describe(t) + ", found '" +
                                             std::string(npy_descr(e.array.dtype)) + "'");
-        const std::vector<T> v = e.array.values<T>();
+        std::vector<T> v;
+        try {
+            v = e.array.values<T>();
+        } catch (const std::range_error& error) {
+            throw io_error(path, field, std::string(error.what()) + " (the network's element type)");
+        }
         std::copy(v.begin(), v.end(), staged->values.begin() + static_cast<std::ptrdiff_t>(t.offset));
     }
     for (std::size_t i = 0; i < kept.size(); ++i)

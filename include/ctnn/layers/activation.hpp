@@ -2,6 +2,7 @@
 // shape; the output has the same shape; they run in place inside a network. No parameters.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <string_view>
 
@@ -19,6 +20,13 @@ struct elementwise_layer : layer_tag {
     struct bind : bound_base<T, In, In, Index> {
         using descriptor = Descriptor;
         static constexpr std::string_view name = Name;
+        /// Real-valued hyperparameters (leaky_relu's slope), for checkpoint hashes.
+        static constexpr auto hyperparameters = [] {
+            if constexpr (requires { Descriptor::slope; })
+                return std::array<double, 1>{Descriptor::slope};
+            else
+                return std::array<double, 0>{};
+        }();
         static constexpr bool elementwise = true;
         static constexpr bool backward_reads_input = false;
         static constexpr bool backward_reads_output = true;

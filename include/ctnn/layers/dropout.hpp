@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 
 #include "../core/layer.hpp"
@@ -29,6 +30,7 @@ struct dropout : detail::layer_tag {
         static_assert(detail::dropout_check<Index, P>());
         using descriptor = dropout;
         static constexpr std::string_view name = "dropout";
+        static constexpr std::array<double, 1> hyperparameters{probability}; // for checkpoint hashes
         static constexpr bool elementwise = true;
         static constexpr bool backward_reads_input = false; // the mask is regenerated
         static constexpr bool backward_reads_output = false;

@@ -14,6 +14,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -66,6 +67,9 @@ class basic_network {
     }
 
   public:
+    /// The layer name of each entry ("input", "conv2d", ...).
+    static constexpr std::array<std::string_view, entry_count> layer_names =
+        each_entry([]<class L>() { return L::name; });
     /// Parameters of each entry (0 for layers without).
     static constexpr std::array<std::size_t, entry_count> layer_param_count =
         each_entry([]<class L>() { return L::param_count; });
