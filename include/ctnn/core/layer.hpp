@@ -110,6 +110,17 @@ consteval spatial_options fold_options() {
     return o;
 }
 
+/// parameters::tensor<I, K> and assign<I, K> name an entry that exists and a tensor it has.
+template <std::size_t Entry, std::size_t Tensor, std::size_t EntryCount, std::size_t TensorCount>
+consteval bool check_tensor_index() {
+    static_assert(Entry < EntryCount, "ctnn::parameters: there is no entry I (entry 0 is the input, the last is "
+                                      "entry_count - 1)");
+    static_assert(Entry >= EntryCount || Tensor < TensorCount,
+                  "ctnn::parameters: entry I has no tensor K (conv2d and dense: 0 = weight, 1 = bias unless "
+                  "no_bias; layers without parameters have none)");
+    return Entry < EntryCount && Tensor < TensorCount;
+}
+
 /// Weights handed to a layer at compile time must match its tensor exactly.
 template <std::size_t Layer, std::size_t Tensor, std::size_t Given, std::size_t Expected>
 consteval void check_weight_count() {

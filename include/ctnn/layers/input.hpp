@@ -14,7 +14,7 @@ consteval bool input_check() {
     static_assert(sizeof...(Dims) == 1 || sizeof...(Dims) == 3,
                   "ctnn::input: give channels, height, width (input<C, H, W>) or a flat size (input<N>)");
     static_assert(((Dims >= 1) && ...), "ctnn::input: every dimension must be at least 1");
-    return true;
+    return (sizeof...(Dims) == 1 || sizeof...(Dims) == 3) && ((Dims >= 1) && ...);
 }
 } // namespace detail
 

@@ -77,14 +77,18 @@ struct pool2d<Kind, Window, Options...>::bind {
     using in3 = std::conditional_t<input_ok, In, shape<1, 1, 1>>;
     static constexpr spatial_options o = options;
     static constexpr std::size_t in_c = in3::dims[0], in_h = in3::dims[1], in_w = in3::dims[2];
-    static constexpr std::size_t out_h =
-        pool2d_out<Index, 'H', in_h, Window.h, o.pad_top, o.pad_bottom, o.stride.h, o.dilation.h, o.round>();
+    static constexpr std::size_t out_h = [] { // a flat input is already reported: no size checks
+        if constexpr (input_ok)
+            return pool2d_out<Index, 'H', in_h, Window.h, o.pad_top, o.pad_bottom, o.stride.h, o.dilation.h, o.round>();
+        else
+            return std::size_t{0};
+    }();
     // When the W axis has the same numbers as a failed H axis, its error would only repeat.
     static constexpr bool w_repeats_h = out_h == 0 && in_w == in_h && Window.w == Window.h &&
                                         o.pad_left == o.pad_top && o.pad_right == o.pad_bottom &&
                                         o.stride.w == o.stride.h && o.dilation.w == o.dilation.h;
     static constexpr std::size_t out_w = [] {
-        if constexpr (w_repeats_h)
+        if constexpr (!input_ok || w_repeats_h)
             return std::size_t{0};
         else
             return pool2d_out<Index, 'W', in_w, Window.w, o.pad_left, o.pad_right, o.stride.w, o.dilation.w, o.round>();

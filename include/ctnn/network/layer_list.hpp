@@ -52,7 +52,8 @@ consteval bool check_first_entry() {
     static_assert(std::is_base_of_v<input_tag, First>,
                   "ctnn::network: the first entry must be the input shape, ctnn::input<C, H, W> "
                   "(or ctnn::input<N> for flat data)");
-    return std::is_base_of_v<input_tag, First>;
+    if constexpr (std::is_base_of_v<input_tag, First>) return First::checked;
+    else return false;
 }
 
 template <std::size_t Layer, class Entry>
@@ -71,14 +72,15 @@ consteval bool check_not_empty() {
     return Layers >= 1;
 }
 
-template <class T, class Input, class... Layers>
+/// Ok is false when an entry check failed: every entry then passes its shape through unchecked.
+template <class T, bool Ok, class Input, class... Layers>
 constexpr auto bind_layers() {
     using first = bound_input<T, typename input_shape_of<Input>::type>;
     return hana::fold_left(hana::tuple_t<Layers...>, hana::make_tuple(hana::type_c<first>), [](auto acc, auto entry) {
         using L = typename decltype(entry)::type;
         using prev = typename std::remove_cvref_t<decltype(hana::back(acc))>::type;
         constexpr std::size_t index = decltype(hana::length(acc))::value;
-        if constexpr (layer_descriptor<L> && prev::valid) {
+        if constexpr (Ok && layer_descriptor<L> && prev::valid) {
             return hana::append(acc, hana::type_c<typename L::template bind<T, typename prev::out_shape, index>>);
         } else { // this entry or an earlier one was reported; pass the shape through unchecked
             return hana::append(acc, hana::type_c<invalid_entry<T, typename prev::out_shape, index>>);

@@ -36,7 +36,8 @@ class basic_network {
                                                return (detail::check_entry<I + 1, Layers>() && ...);
                                            }(std::index_sequence_for<Layers...>{});
                                        }();
-    using bound_list = decltype(detail::bind_layers<T, Input, Layers...>());
+    static_assert(entries_ok || true); // instantiates the entry checks
+    using bound_list = decltype(detail::bind_layers<T, entries_ok, Input, Layers...>());
 
   public:
     using value_type = T;
@@ -119,6 +120,12 @@ class basic_network {
     static constexpr std::size_t workspace_size = plan.per_sample;
     static constexpr std::size_t workspace_bytes = workspace_size * sizeof(T);
 
+    template <std::size_t I>
+    static consteval std::size_t tensor_count() {
+        if constexpr (I < entry_count) return layer<I>::tensors.size();
+        else return 0;
+    }
+
     /// The parameter block: trivially copyable, aligned, one piece (memcpy it, map it, put it in flash).
     struct parameters {
         alignas(alignment) std::array<T, param_storage> values{};
@@ -134,16 +141,20 @@ class basic_network {
         }
         /// Tensor K of entry I (conv2d and dense: 0 = weight, 1 = bias).
         template <std::size_t I, std::size_t K>
-        std::span<T, layer<I>::tensors[K].size> tensor() noexcept {
-            static_assert(K < layer<I>::tensors.size(), "ctnn::parameters::tensor<I, K>: entry I has no tensor K");
-            return std::span<T, layer<I>::tensors[K].size>(values.data() + param_offset[I] + layer<I>::tensors[K].offset,
-                                                           layer<I>::tensors[K].size);
+        auto tensor() noexcept {
+            if constexpr (detail::check_tensor_index<I, K, entry_count, tensor_count<I>()>())
+                return std::span<T, layer<I>::tensors[K].size>(values.data() + param_offset[I] + layer<I>::tensors[K].offset,
+                                                               layer<I>::tensors[K].size);
+            else
+                return std::span<T, 0>{};
         }
         /// Copy values into tensor K of entry I; the count is checked at compile time.
         template <std::size_t I, std::size_t K, std::size_t Given>
         void assign(const std::array<T, Given>& v) noexcept {
-            detail::check_weight_count<I, K, Given, layer<I>::tensors[K].size>();
-            std::copy(v.begin(), v.end(), tensor<I, K>().begin());
+            if constexpr (detail::check_tensor_index<I, K, entry_count, tensor_count<I>()>()) {
+                detail::check_weight_count<I, K, Given, layer<I>::tensors[K].size>();
+                std::copy(v.begin(), v.end(), tensor<I, K>().begin());
+            }
         }
         operator std::span<const T, param_storage>() const noexcept { return values; }
         operator std::span<T, param_storage>() noexcept { return values; }

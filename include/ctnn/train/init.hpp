@@ -248,10 +248,18 @@ namespace detail {
 /// Layers whose tensors have fixed initial values, found by name so a layer only has to exist.
 constexpr bool is_batch_norm(std::string_view layer) noexcept { return layer.starts_with("batch_norm"); }
 
+/// The layer name of each entry.
+template <class Net>
+constexpr auto layer_names_of() {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<std::string_view, sizeof...(I)>{Net::template layer<I>::name...};
+    }(std::make_index_sequence<Net::entry_count>{});
+}
+
 /// Index in Net::tensors of the first weight the scheme cannot take (no fans), or the count.
 template <class Net>
 constexpr std::size_t first_weight_without_fans() {
-    constexpr auto names = Net::layer_names;
+    constexpr auto names = detail::layer_names_of<Net>();
     for (std::size_t k = 0; k < Net::tensors.size(); ++k) {
         const auto& t = Net::tensors[k];
         if (t.tensor.trainable && t.tensor.name == "weight" && !is_batch_norm(names[t.entry]) && t.tensor.rank < 2)
@@ -291,7 +299,7 @@ void initialize(std::span<typename Net::value_type, Net::param_storage> values, 
                 std::uint64_t seed) {
     using T = typename Net::value_type;
     static_assert(detail::check_scheme_fits<Net, Scheme>() || true); // the check reports by itself
-    constexpr auto names = Net::layer_names;
+    constexpr auto names = detail::layer_names_of<Net>();
     std::size_t entry_start = 0; // index in Net::tensors of the entry's first tensor
     for (std::size_t k = 0; k < Net::tensors.size(); ++k) {
         const network_tensor& t = Net::tensors[k];

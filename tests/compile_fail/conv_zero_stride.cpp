@@ -1,0 +1,10 @@
+// Mistake: a vertical stride of 0. Twin: stride 1.
+#include <ctnn/ctnn.hpp>
+
+#ifdef CTNN_CF_FAIL
+using net = ctnn::network<ctnn::input<1, 8, 8>, ctnn::conv2d<6, 3, ctnn::stride<0, 1>>>;
+#else
+using net = ctnn::network<ctnn::input<1, 8, 8>, ctnn::conv2d<6, 3, ctnn::stride<1, 1>>>;
+static_assert(net::output_shape == ctnn::shape<6, 6, 6>{});
+#endif
+static_assert(net::output_shape.rank == 3);
