@@ -25,4 +25,19 @@ constexpr std::size_t window_out(std::size_t in, std::size_t kernel, std::size_t
     return out;
 }
 
+/// True when every one of the `out` windows has a tap inside the input (with dilation a
+/// window's taps can straddle the whole input and land only in padding).
+constexpr bool every_window_sees_input(std::size_t in, std::size_t kernel, std::size_t pad_begin, std::size_t stride,
+                                       std::size_t dilation, std::size_t out) noexcept {
+    for (std::size_t o = 0; o < out; ++o) {
+        bool sees = false;
+        for (std::size_t k = 0; k < kernel && !sees; ++k) {
+            const std::size_t at = o * stride + k * dilation; // position in the padded input
+            sees = at >= pad_begin && at < pad_begin + in;
+        }
+        if (!sees) return false;
+    }
+    return true;
+}
+
 } // namespace ctnn::detail

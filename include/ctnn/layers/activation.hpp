@@ -71,7 +71,7 @@ struct tanh : detail::elementwise_layer<tanh, kernels::reference::tanh_op, detai
     static constexpr kernels::reference::tanh_op op{};
 };
 
-/// x, unchanged: a placeholder that costs nothing (the planner skips it).
+/// x, unchanged: a placeholder (it runs in place, so it costs one pass over the data).
 struct identity : detail::elementwise_layer<identity, kernels::reference::identity_op, detail::identity_name> {
     static constexpr kernels::reference::identity_op op{};
 };

@@ -35,8 +35,13 @@ consteval std::size_t pool2d_out() {
                           "ctnn::max_pool2d/avg_pool2d: the stride does not divide the input (strict rule: "
                           "(In + PadBegin + PadEnd - Window) % Stride == 0); change the window, stride or "
                           "padding, or add ctnn::floor_mode (as PyTorch) or ctnn::ceil_mode to the layer");
-            if constexpr (Round != rounding::strict || (In + PadBegin + PadEnd - span) % Stride == 0)
-                return window_out(In, Window, PadBegin, PadEnd, Stride, Dilation, Round);
+            if constexpr (Round != rounding::strict || (In + PadBegin + PadEnd - span) % Stride == 0) {
+                constexpr std::size_t out = window_out(In, Window, PadBegin, PadEnd, Stride, Dilation, Round);
+                constexpr bool seen = every_window_sees_input(In, Window, PadBegin, Stride, Dilation, out);
+                static_assert(seen, "ctnn::max_pool2d/avg_pool2d: a window holds only padding (its dilated taps "
+                                    "skip the whole input); use less padding or a smaller dilation");
+                if constexpr (seen) return out;
+            }
         }
     }
     return 0;

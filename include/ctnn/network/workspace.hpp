@@ -43,7 +43,7 @@ class workspace {
 template <class Net, std::size_t Capacity = 1>
 struct static_workspace {
     using T = typename Net::value_type;
-    alignas(alignment) T data[Capacity * Net::workspace_size > 0 ? Capacity * Net::workspace_size : 1];
+    alignas(alignment) T data[Capacity * Net::workspace_size > 0 ? Capacity * Net::workspace_size : 1]{};
 
     static constexpr std::size_t capacity() noexcept { return Capacity; }
     std::span<T> span() noexcept { return {data, Capacity * Net::workspace_size}; }

@@ -1,0 +1,252 @@
+// The memory plan and the parameter layout, checked as properties over every test net:
+// each entry reads what the previous one wrote, the last writes the caller's output,
+// element-wise layers after the first run in place and nothing writes the caller's input,
+// each buffer is sized by the largest activation it holds and the workspace is exactly the
+// two aligned buffers; every layer's parameters start on ctnn::alignment and tensor<I, K>()
+// lies inside of<I>(). LeNet's sizes are also checked against numbers worked out by hand.
+#include "test_nets.hpp"
+#include "unit_util.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <utility>
+
+namespace {
+
+using ctnn::detail::place;
+
+using ctnn::unit::for_each_index;
+
+/// Elements of T in the smallest multiple of ctnn::alignment bytes that holds n elements.
+template <class T>
+std::size_t aligned_elements(std::size_t n) {
+    const std::size_t bytes = n * sizeof(T);
+    return (bytes + ctnn::alignment - 1) / ctnn::alignment * ctnn::alignment / sizeof(T);
+}
+
+bool is_buffer(place p) { return p == place::buffer0 || p == place::buffer1; }
+
+template <class Net>
+class Plan : public ::testing::Test {};
+TYPED_TEST_SUITE(Plan, ctnn::unit::all_nets);
+
+template <class Net>
+struct entry_facts {
+    std::array<std::size_t, Net::entry_count> size{};
+    std::array<bool, Net::entry_count> elementwise{};
+    entry_facts() {
+        for_each_index<Net::entry_count>([&]<std::size_t I>() {
+            size[I] = Net::template layer<I>::out_shape::size;
+            elementwise[I] = Net::template layer<I>::elementwise;
+        });
+    }
+};
+
+TYPED_TEST(Plan, EachEntryReadsWhatThePreviousWrote) {
+    using Net = TypeParam;
+    constexpr auto& p = Net::plan;
+    constexpr std::size_t last = Net::entry_count - 1;
+    EXPECT_EQ(p.src[1], place::user_input);
+    for (std::size_t i = 2; i <= last; ++i) EXPECT_EQ(p.src[i], p.dst[i - 1]) << "entry " << i;
+    EXPECT_EQ(p.dst[last], place::user_output);
+    for (std::size_t i = 1; i <= last; ++i) {
+        EXPECT_NE(p.dst[i], place::user_input) << "entry " << i << " writes the caller's input";
+        if (i < last) {
+            EXPECT_TRUE(is_buffer(p.dst[i])) << "entry " << i;
+            EXPECT_NE(p.src[i], place::user_output) << "entry " << i;
+        }
+    }
+}
+
+TYPED_TEST(Plan, ElementwiseLayersAfterTheFirstRunInPlace) {
+    using Net = TypeParam;
+    constexpr auto& p = Net::plan;
+    constexpr std::size_t last = Net::entry_count - 1;
+    const entry_facts<Net> facts;
+    for (std::size_t i = 1; i < last; ++i) {
+        if (facts.elementwise[i] && i > 1) {
+            EXPECT_EQ(p.dst[i], p.src[i]) << "entry " << i << " should run in place";
+        } else {
+            EXPECT_NE(p.dst[i], p.src[i]) << "entry " << i << " must not overwrite its input";
+        }
+    }
+}
+
+TYPED_TEST(Plan, BuffersHoldEveryActivationAndNoMore) {
+    using Net = TypeParam;
+    using T = typename Net::value_type;
+    constexpr auto& p = Net::plan;
+    const entry_facts<Net> facts;
+    std::array<std::size_t, 2> largest{};
+    for (std::size_t i = 1; i < Net::entry_count; ++i) {
+        if (!is_buffer(p.dst[i])) continue;
+        const std::size_t b = p.dst[i] == place::buffer0 ? 0 : 1;
+        EXPECT_GE(p.buffer_size[b], facts.size[i]) << "entry " << i;
+        largest[b] = std::max(largest[b], facts.size[i]);
+    }
+    EXPECT_EQ(p.buffer_size[0], largest[0]);
+    EXPECT_EQ(p.buffer_size[1], largest[1]);
+    // The two buffers do not overlap and each starts aligned.
+    EXPECT_EQ(p.buffer_offset[0], 0u);
+    EXPECT_EQ(p.buffer_offset[1], aligned_elements<T>(p.buffer_size[0]));
+    EXPECT_EQ(p.buffer_offset[1] * sizeof(T) % ctnn::alignment, 0u);
+}
+
+TYPED_TEST(Plan, WorkspaceIsWhatThePlanNeeds) {
+    using Net = TypeParam;
+    using T = typename Net::value_type;
+    constexpr auto& p = Net::plan;
+    EXPECT_EQ(Net::workspace_size, p.per_sample);
+    EXPECT_EQ(Net::workspace_size, aligned_elements<T>(p.buffer_size[0]) + aligned_elements<T>(p.buffer_size[1]));
+    EXPECT_EQ(Net::workspace_bytes, Net::workspace_size * sizeof(T));
+    EXPECT_EQ(Net::workspace_bytes % ctnn::alignment, 0u);
+    // For a batch of N, buffer b starts at N * buffer_offset[b] and holds N samples.
+    for (std::size_t n : {1u, 2u, 5u})
+        EXPECT_LE(n * p.buffer_offset[1] + n * p.buffer_size[1], n * Net::workspace_size);
+}
+
+TYPED_TEST(Plan, ParameterBlocksStartAligned) {
+    using Net = TypeParam;
+    using T = typename Net::value_type;
+    std::size_t total = 0;
+    for_each_index<Net::entry_count>([&]<std::size_t I>() {
+        using L = typename Net::template layer<I>;
+        EXPECT_EQ(Net::layer_param_count[I], L::param_count);
+        EXPECT_EQ(Net::param_offset[I] * sizeof(T) % ctnn::alignment, 0u) << "entry " << I;
+        if constexpr (I + 1 < Net::entry_count) {
+            EXPECT_LE(Net::param_offset[I] + L::param_count, Net::param_offset[I + 1]) << "entry " << I;
+        }
+        EXPECT_LE(Net::param_offset[I] + L::param_count, Net::param_storage) << "entry " << I;
+        total += L::param_count;
+    });
+    EXPECT_EQ(Net::param_count, total);
+    EXPECT_EQ(Net::param_bytes, Net::param_storage * sizeof(T));
+    EXPECT_EQ(Net::param_bytes % ctnn::alignment, 0u);
+    EXPECT_LT(Net::param_storage, Net::param_count + Net::entry_count * ctnn::alignment / sizeof(T) + 1)
+        << "more than one alignment gap per layer";
+}
+
+TYPED_TEST(Plan, ParametersStructIsAlignedAndTrivial) {
+    using Net = TypeParam;
+    using P = typename Net::parameters;
+    static_assert(std::is_trivially_copyable_v<P>);
+    static_assert(alignof(P) == ctnn::alignment);
+    EXPECT_GE(sizeof(P), Net::param_bytes);
+    const auto heap = ctnn::unit::random_parameters<Net>(1);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(heap->values.data()) % ctnn::alignment, 0u);
+    static P in_static_storage;
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(in_static_storage.values.data()) % ctnn::alignment, 0u);
+    for (auto v : in_static_storage.values) ASSERT_EQ(v, 0) << "parameters start at zero";
+}
+
+TYPED_TEST(Plan, TensorsLieInsideTheirLayersSlice) {
+    using Net = TypeParam;
+    auto p = ctnn::unit::random_parameters<Net>(2);
+    const auto& cp = *p;
+    for_each_index<Net::entry_count>([&]<std::size_t I>() {
+        using L = typename Net::template layer<I>;
+        const auto slice = p->template of<I>();
+        EXPECT_EQ(slice.data(), p->values.data() + Net::param_offset[I]) << "entry " << I;
+        EXPECT_EQ(slice.size(), L::param_count);
+        EXPECT_EQ(cp.template of<I>().data(), slice.data());
+        EXPECT_EQ(reinterpret_cast<std::uintptr_t>(slice.data()) % ctnn::alignment, 0u) << "entry " << I;
+        std::size_t next = 0;
+        for_each_index<L::tensors.size()>([&]<std::size_t K>() {
+            const auto t = p->template tensor<I, K>();
+            EXPECT_EQ(t.size(), L::tensors[K].size);
+            EXPECT_EQ(t.data(), slice.data() + L::tensors[K].offset) << "entry " << I << " tensor " << K;
+            EXPECT_GE(t.data(), slice.data());
+            EXPECT_LE(t.data() + t.size(), slice.data() + slice.size());
+            EXPECT_EQ(L::tensors[K].offset, next) << "tensors are contiguous, in order";
+            std::size_t dims = 1;
+            for (std::size_t d = 0; d < L::tensors[K].rank; ++d) dims *= L::tensors[K].dims[d];
+            EXPECT_EQ(dims, L::tensors[K].size) << "dims multiply to the size";
+            next += L::tensors[K].size;
+        });
+        EXPECT_EQ(next, L::param_count) << "the tensors cover the slice";
+    });
+}
+
+/// Every value of `values` is 0, except [begin, begin + count), which holds 1, 2, 3, ...
+template <class T>
+void expect_only_range_written(std::span<const T> values, std::size_t begin, std::size_t count) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const bool inside = i >= begin && i < begin + count;
+        ASSERT_EQ(values[i], inside ? static_cast<T>(i - begin + 1) : T(0)) << "at " << i;
+    }
+}
+
+// assign<I, K> writes exactly tensor K of entry I.
+TYPED_TEST(Plan, AssignWritesOnlyItsTensor) {
+    using Net = TypeParam;
+    using T = typename Net::value_type;
+    auto p = std::make_unique<typename Net::parameters>();
+    for_each_index<Net::entry_count>([&]<std::size_t I>() {
+        using L = typename Net::template layer<I>;
+        for_each_index<L::tensors.size()>([&]<std::size_t K>() {
+            std::fill(p->values.begin(), p->values.end(), T(0));
+            std::array<T, L::tensors[K].size> v{};
+            for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<T>(i + 1);
+            p->template assign<I, K>(v);
+            SCOPED_TRACE(testing::Message() << "entry " << I << " tensor " << K);
+            expect_only_range_written<T>(p->values, Net::param_offset[I] + L::tensors[K].offset, v.size());
+        });
+    });
+}
+
+// LeNet by hand (float, 64-byte alignment = 16 floats): the parameter slices round 156,
+// 2416, 48120, 10164 and 850 up to 160, 2416, 48128, 10176, 864. The activations go
+// 4704 -> buffer 0, 1176 -> buffer 1, 1600 -> 0, 400 -> 1, 120 -> 0, 84 -> 1, 10 -> 0,
+// softmax -> output; buffers 4704 and 1176 (1184 aligned).
+TEST(PlanByHand, Lenet) {
+    using ctnn::unit::lenet;
+    using ctnn::unit::lenet_double;
+    if constexpr (ctnn::alignment == 64) {
+        static_assert(lenet::param_count == 61706);
+        static_assert(lenet::param_offset[1] == 0);
+        static_assert(lenet::param_offset[4] == 160);
+        static_assert(lenet::param_offset[8] == 160 + 2416);
+        static_assert(lenet::param_offset[10] == 160 + 2416 + 48128);
+        static_assert(lenet::param_offset[12] == 160 + 2416 + 48128 + 10176);
+        static_assert(lenet::param_storage == 61744);
+        static_assert(lenet::plan.buffer_size[0] == 4704 && lenet::plan.buffer_size[1] == 1176);
+        static_assert(lenet::workspace_size == 4704 + 1184);
+        static_assert(lenet_double::workspace_size == 4704 + 1176);
+        static_assert(lenet_double::param_storage == 160 + 2416 + 48120 + 10168 + 856);
+    }
+    using enum place;
+    const std::array<place, 14> src{user_input, user_input, buffer0, buffer0, buffer1, buffer0, buffer0, buffer1,
+                                    buffer1,    buffer0,    buffer0, buffer1, buffer1, buffer0};
+    const std::array<place, 14> dst{user_input, buffer0, buffer0, buffer1, buffer0, buffer0, buffer1, buffer1,
+                                    buffer0,    buffer0, buffer1, buffer1, buffer0, user_output};
+    for (std::size_t i = 1; i < 14; ++i) {
+        EXPECT_EQ(lenet::plan.src[i], src[i]) << "entry " << i;
+        EXPECT_EQ(lenet::plan.dst[i], dst[i]) << "entry " << i;
+    }
+}
+
+// A single layer reads the input and writes the output: no workspace at all.
+TEST(PlanByHand, SingleLayerNeedsNoWorkspace) {
+    EXPECT_EQ(ctnn::unit::single_conv::workspace_size, 0u);
+    EXPECT_EQ(ctnn::unit::single_relu::workspace_size, 0u);
+    EXPECT_EQ(ctnn::unit::single_softmax::plan.src[1], place::user_input);
+    EXPECT_EQ(ctnn::unit::single_softmax::plan.dst[1], place::user_output);
+}
+
+// The first element-wise layer copies the input into the workspace; the rest stay there.
+TEST(PlanByHand, ActivationsOnly) {
+    using net = ctnn::unit::activations_only;
+    using enum place;
+    EXPECT_EQ(net::plan.dst[1], buffer0);
+    EXPECT_EQ(net::plan.dst[2], buffer0);
+    EXPECT_EQ(net::plan.dst[3], buffer0);
+    EXPECT_EQ(net::plan.dst[4], user_output);
+    EXPECT_EQ(net::plan.buffer_size[0], 18u);
+    EXPECT_EQ(net::plan.buffer_size[1], 0u);
+    EXPECT_EQ(net::workspace_size, aligned_elements<float>(18));
+}
+
+} // namespace
