@@ -150,6 +150,7 @@ int run(const settings& s, const split& train, const split& val, const split& te
     o.seed = s.seed;
     o.csv_path = (s.out / (s.net + "_metrics.csv")).string();
     o.plot_path = (s.out / (s.net + "_curves.svg")).string();
+    o.plot_title = (s.net == "lenet" ? "LeNet-5" : "the seed's MNIST CNN") + std::string(" on MNIST");
     const double lr = s.lr;
     const std::size_t epochs = s.epochs;
     o.learning_rate_schedule = [lr, epochs](std::size_t epoch) { // step down for the last third

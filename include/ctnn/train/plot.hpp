@@ -41,8 +41,8 @@ inline void svg_panel(std::string& svg, double x0, double y0, double w, double h
     for (double v : b) lo = std::min(lo, v), hi = std::max(hi, v);
     if (!(hi > lo)) lo -= 0.5, hi += 0.5;
     const double pad = (hi - lo) * 0.05;
-    lo -= pad;
-    hi += pad;
+    lo = std::max(lo - pad, 0.0); // losses and accuracies are never negative
+    hi = percent ? std::min(hi + pad, 1.0) : hi + pad;
     const double left = x0 + 56, right = x0 + w - 12, top = y0 + 28, bottom = y0 + h - 36;
     auto px = [&](std::size_t i) {
         return n <= 1 ? (left + right) / 2 : left + (right - left) * static_cast<double>(i) / static_cast<double>(n - 1);
@@ -77,8 +77,10 @@ inline void svg_panel(std::string& svg, double x0, double y0, double w, double h
                fmt(ly, 6) + "' stroke='" + colour + "' stroke-width='2'/>\n";
         svg += "<text x='" + fmt(right - 86, 6) + "' y='" + fmt(ly + 4, 6) + "' font-size='11'>" + name + "</text>\n";
     };
-    series(a, "#1f77b4", a_name, top + 14);
-    series(b, "#d62728", b_name, top + 30);
+    // Losses fall and accuracies rise: put the legend where the curves are not.
+    const double legend = percent ? bottom - 36 : top + 14;
+    series(a, "#1f77b4", a_name, legend);
+    series(b, "#d62728", b_name, legend + 16);
 }
 
 } // namespace detail

@@ -64,6 +64,7 @@ struct train_options {
     bool restore_best = true;
     std::string csv_path;  ///< per-epoch metrics, if not empty
     std::string plot_path; ///< SVG of the training curves, if not empty
+    std::string plot_title = "ctnn training";
     std::ostream* log = &std::cout; ///< null for silence
     /// -1: a progress bar when stdout is a terminal; 0: plain lines; 1: always the bar.
     int progress = -1;
@@ -144,7 +145,7 @@ class trainer {
             history.push_back(r);
             report(r, bar, validation.count != 0);
             if (!options_.csv_path.empty()) write_csv(history);
-            if (!options_.plot_path.empty()) write_training_plot(options_.plot_path, history);
+            if (!options_.plot_path.empty()) write_training_plot(options_.plot_path, history, options_.plot_title);
             if (options_.on_epoch)
                 options_.on_epoch(r, std::as_bytes(std::span<const T>(params_.values)));
             if (options_.patience && since_best >= options_.patience) {
