@@ -26,6 +26,16 @@ enum class option_kind : std::uint16_t {
     bias = 16,
     rounding = 32,
     count_pad = 64,
+    kernel = 128,
+};
+
+/// Which conv2d forward kernel runs (kernel_choice<>); backward follows the same choice
+/// between the SIMD kernels and the reference.
+enum class conv_kernel : std::uint8_t {
+    automatic, ///< from the shape: gemm for a 1x1 stride-1 unpadded conv, else direct
+    direct,    ///< direct convolution, register-blocked over output channels and width
+    gemm,      ///< GEMM on the input as it lies (1x1 kernel, stride 1, no padding only)
+    reference, ///< the scalar reference kernels (the oracle)
 };
 
 /// The folded value of a layer's options. Pads are top, left, bottom, right.
@@ -38,6 +48,7 @@ struct spatial_options {
     bool bias = true;
     ctnn::rounding round = rounding::strict;
     bool count_include_pad = true;
+    conv_kernel kernel = conv_kernel::automatic;
 };
 
 namespace detail {
@@ -127,6 +138,13 @@ struct count_include_pad : detail::option_tag {
 struct count_exclude_pad : detail::option_tag {
     static constexpr option_kind kind = option_kind::count_pad;
     static constexpr void apply(spatial_options& o) noexcept { o.count_include_pad = false; }
+};
+
+/// conv2d: force a kernel instead of the one chosen from the shape.
+template <conv_kernel K>
+struct kernel_choice : detail::option_tag {
+    static constexpr option_kind kind = option_kind::kernel;
+    static constexpr void apply(spatial_options& o) noexcept { o.kernel = K; }
 };
 
 /// A type usable inside a layer's <> as an option.

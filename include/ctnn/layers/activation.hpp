@@ -9,6 +9,7 @@
 #include "../core/layer.hpp"
 #include "../core/values.hpp"
 #include "../kernels/reference/activation.hpp"
+#include "../kernels/simd/activation.hpp"
 
 namespace ctnn {
 
@@ -31,11 +32,11 @@ struct elementwise_layer : layer_tag {
         static constexpr bool backward_reads_input = false;
         static constexpr bool backward_reads_output = true;
         static void forward(const T* in, T* out, const T*, std::size_t batch) noexcept {
-            kernels::reference::elementwise_forward(Descriptor::op, in, out, batch * In::size);
+            kernels::simd::elementwise_forward(Descriptor::op, in, out, batch * In::size);
         }
         /// din = dout * f'(x), with f' taken from the output; din may alias dout.
         static void backward(const T*, const T* out, const T* dout, T* din, const T*, T*, std::size_t batch) noexcept {
-            if (din != nullptr) kernels::reference::elementwise_backward(Descriptor::op, out, dout, din, batch * In::size);
+            if (din != nullptr) kernels::simd::elementwise_backward(Descriptor::op, out, dout, din, batch * In::size);
         }
     };
 };

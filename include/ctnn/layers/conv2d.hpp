@@ -1,5 +1,5 @@
 // ctnn::conv2d<OutChannels, Kernel, Options...>: 2-D convolution over a C x H x W input.
-// Options: pad<>, stride<>, dilation<>, groups<>, no_bias, floor_mode, ceil_mode.
+// Options: pad<>, stride<>, dilation<>, groups<>, no_bias, floor_mode, ceil_mode, kernel_choice<>.
 // Parameters (PyTorch layout): weight O x (C/groups) x KH x KW, then bias O.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include "../core/layer.hpp"
 #include "../core/window.hpp"
 #include "../kernels/reference/conv2d.hpp"
+#include "../kernels/simd/conv2d.hpp"
 
 namespace ctnn {
 
@@ -72,7 +73,8 @@ struct conv2d : detail::layer_tag {
     static constexpr bool options_ok =
         detail::check_options<conv2d, detail::option_mask<option_kind::pad, option_kind::stride,
                                                            option_kind::dilation, option_kind::groups,
-                                                           option_kind::bias, option_kind::rounding>,
+                                                           option_kind::bias, option_kind::rounding,
+                                                           option_kind::kernel>,
                               Options...>();
     static constexpr spatial_options options = detail::fold_options<Options...>();
 
@@ -137,14 +139,17 @@ struct conv2d<OutChannels, Kernel, Options...>::bind {
     static constexpr std::size_t state_size = 0;
 
     static void forward(const T* in, T* out, const T* params, std::size_t batch) noexcept {
-        kernels::reference::conv2d_forward(geometry, in, params, o.bias ? params + weight_size : nullptr, out,
-                                           batch);
+        kernels::simd::conv2d_forward<geometry, o.kernel>(in, params, o.bias ? params + weight_size : nullptr, out,
+                                                          batch);
     }
+    /// Elements of scratch backward() needs per call (any batch).
+    static constexpr std::size_t scratch_size = kernels::simd::conv2d_backward_scratch<geometry, T, o.kernel>;
     /// Adds the batch's weight and bias gradients into grads; writes din unless null.
-    static void backward(const T* in, const T*, const T* dout, T* din, const T* params, T* grads,
-                         std::size_t batch) noexcept {
-        kernels::reference::conv2d_backward(geometry, in, params, dout, din, grads,
-                                            o.bias ? grads + weight_size : nullptr, batch);
+    /// Without scratch (scratch_size elements) it runs the reference kernel.
+    static void backward(const T* in, const T*, const T* dout, T* din, const T* params, T* grads, std::size_t batch,
+                         T* scratch = nullptr) noexcept {
+        kernels::simd::conv2d_backward<geometry, o.kernel>(in, params, dout, din, grads,
+                                                           o.bias ? grads + weight_size : nullptr, batch, scratch);
     }
 };
 

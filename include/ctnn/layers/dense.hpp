@@ -7,6 +7,7 @@
 #include "../core/geometry.hpp"
 #include "../core/layer.hpp"
 #include "../kernels/reference/dense.hpp"
+#include "../kernels/simd/dense.hpp"
 
 namespace ctnn {
 
@@ -50,13 +51,12 @@ struct dense : detail::layer_tag {
         }();
 
         static void forward(const T* in, T* out, const T* params, std::size_t batch) noexcept {
-            kernels::reference::dense_forward(geometry, in, params, bias ? params + weight_size : nullptr, out,
-                                              batch);
+            kernels::simd::dense_forward<geometry>(in, params, bias ? params + weight_size : nullptr, out, batch);
         }
         static void backward(const T* in, const T*, const T* dout, T* din, const T* params, T* grads,
                              std::size_t batch) noexcept {
-            kernels::reference::dense_backward(geometry, in, params, dout, din, grads,
-                                               bias ? grads + weight_size : nullptr, batch);
+            kernels::simd::dense_backward<geometry>(in, params, dout, din, grads, bias ? grads + weight_size : nullptr,
+                                                    batch);
         }
     };
 };

@@ -10,6 +10,7 @@
 #include "../core/layer.hpp"
 #include "../core/window.hpp"
 #include "../kernels/reference/pool2d.hpp"
+#include "../kernels/simd/pool2d.hpp"
 
 namespace ctnn {
 
@@ -121,10 +122,10 @@ struct pool2d<Kind, Window, Options...>::bind {
     static constexpr std::size_t state_size = 0;
 
     static void forward(const T* in, T* out, const T*, std::size_t batch) noexcept {
-        kernels::reference::pool2d_forward<Kind>(geometry, in, out, batch);
+        kernels::simd::pool2d_forward<geometry, Kind>(in, out, batch);
     }
     static void backward(const T* in, const T*, const T* dout, T* din, const T*, T*, std::size_t batch) noexcept {
-        if (din != nullptr) kernels::reference::pool2d_backward<Kind>(geometry, in, dout, din, batch);
+        if (din != nullptr) kernels::simd::pool2d_backward<geometry, Kind>(in, dout, din, batch);
     }
 };
 

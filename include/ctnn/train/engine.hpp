@@ -57,6 +57,23 @@ consteval bool is_batch_coupled() {
 template <class L>
 inline constexpr bool batch_coupled = is_batch_coupled<L>();
 
+/// Scratch a layer's backward() wants per call (0 if it takes none).
+template <class L>
+consteval std::size_t scratch_of() {
+    if constexpr (requires { L::scratch_size; })
+        return L::scratch_size;
+    else
+        return 0;
+}
+template <class Net>
+consteval std::size_t max_scratch() {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+        std::size_t m = 0;
+        ((m = scratch_of<typename Net::template layer<I>>() > m ? scratch_of<typename Net::template layer<I>>() : m), ...);
+        return m;
+    }(std::make_index_sequence<Net::entry_count>{});
+}
+
 template <std::size_t Count>
 struct training_plan {
     std::array<std::size_t, Count> slot{};        // slot of entry I's output (0: the caller's input)
@@ -134,10 +151,12 @@ class training_workspace {
     static constexpr std::size_t per_sample = plan.activations + 2 * detail::aligned_count<T>(plan.delta);
 
     static constexpr std::size_t grad_stride = detail::aligned_count<T>(Net::param_storage);
+    /// Scratch of one chunk's backward (the largest a layer asks for).
+    static constexpr std::size_t scratch_stride = detail::aligned_count<T>(detail::max_scratch<Net>());
 
     explicit training_workspace(std::size_t capacity)
         : capacity_(capacity),
-          total_(capacity * per_sample + detail::batch_chunks::max_chunks * grad_stride + plan.state),
+          total_(capacity * per_sample + detail::batch_chunks::max_chunks * (grad_stride + scratch_stride) + plan.state),
           data_(static_cast<T*>(::operator new[]((total_ > 0 ? total_ : 1) * sizeof(T), std::align_val_t{alignment}))) {
         for (std::size_t i = 0; i < total_; ++i) data_.get()[i] = T(0);
     }
@@ -155,6 +174,12 @@ class training_workspace {
     T* state(std::size_t entry) noexcept {
         return data_.get() + capacity_ * per_sample + detail::batch_chunks::max_chunks * grad_stride +
                plan.state_offset[entry];
+    }
+
+    /// Chunk c's scratch for layer kernels (scratch_stride elements).
+    T* scratch(std::size_t c) noexcept {
+        return data_.get() + capacity_ * per_sample + detail::batch_chunks::max_chunks * grad_stride + plan.state +
+               c * scratch_stride;
     }
 
     /// Entry I's output for the last forward_train of `batch` samples (I >= 1).
@@ -288,6 +313,8 @@ void backward(std::span<const typename Net::value_type, Net::param_storage> para
                             train_context local = ctx;
                             local.first_sample = ctx.first_sample + first;
                             L::backward_train(xs, ys, douts, dins, p, g, ws.state(I), count, local);
+                        } else if constexpr (detail::scratch_of<L>() > 0) {
+                            L::backward(xs, ys, douts, dins, p, g, count, ws.scratch(c));
                         } else {
                             L::backward(xs, ys, douts, dins, p, g, count);
                         }

@@ -1,0 +1,141 @@
+// ctnn's benchmarks. The same source builds two executables: ctnn_bench (the SIMD kernels,
+// cases named <case>/ctnn) and ctnn_bench_reference (CTNN_REFERENCE_KERNELS=1: every layer
+// runs the scalar reference kernels, cases named <case>/ctnn-reference).
+// Counter GFLOP (shown per second): 2 x multiply-adds of the convolutions and dense layers
+// (pooling: input values read). Times and rates are CPU time: the machine is shared.
+// us/sample: CPU microseconds per sample of the batch.
+#include <benchmark/benchmark.h>
+
+#include <ctnn/ctnn.hpp>
+#include <ctnn/train/engine.hpp>
+#include <ctnn/train/loss.hpp>
+#include <ctnn/train/optimizer.hpp>
+
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cases.hpp"
+
+namespace {
+
+using namespace ctnn::bench;
+
+#if CTNN_REFERENCE_KERNELS
+constexpr const char* impl = "ctnn-reference";
+#else
+constexpr const char* impl = "ctnn";
+#endif
+
+std::vector<float> random_values(std::size_t n, unsigned seed) {
+    std::mt19937 gen(seed);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    std::vector<float> v(n);
+    for (auto& x : v) x = u(gen);
+    return v;
+}
+
+void set_rate(benchmark::State& state, double flops_per_iteration) {
+    state.counters["GFLOP"] =
+        benchmark::Counter(flops_per_iteration * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+template <const conv_problem& P>
+void conv(benchmark::State& state) {
+    using L = conv_layer<P>;
+    const auto in = random_values(P.batch * L::in_shape::size, 1);
+    const auto params = random_values(L::param_count, 2);
+    std::vector<float> out(P.batch * L::out_shape::size);
+    for (auto _ : state) {
+        L::forward(in.data(), out.data(), params.data(), P.batch);
+        benchmark::DoNotOptimize(out.data());
+        benchmark::ClobberMemory();
+    }
+    set_rate(state, 2.0 * static_cast<double>(L::geometry.macs() * P.batch));
+}
+
+template <const pool_problem& P, class Pool>
+void pool(benchmark::State& state) {
+    using L = typename Pool::template bind<float, ctnn::shape<P.channels, P.in_h, P.in_w>, 1>;
+    const auto in = random_values(P.batch * L::in_shape::size, 1);
+    std::vector<float> out(P.batch * L::out_shape::size);
+    for (auto _ : state) {
+        L::forward(in.data(), out.data(), nullptr, P.batch);
+        benchmark::DoNotOptimize(out.data());
+        benchmark::ClobberMemory();
+    }
+    set_rate(state, static_cast<double>(P.batch * L::in_shape::size));
+}
+
+template <class Net>
+std::unique_ptr<typename Net::parameters> random_parameters() {
+    auto p = std::make_unique<typename Net::parameters>();
+    const auto v = random_values(Net::param_storage, 3);
+    for (std::size_t i = 0; i < Net::param_storage; ++i) p->values[i] = 0.2f * v[i];
+    return p;
+}
+
+template <class Net>
+void inference(benchmark::State& state, std::size_t batch) {
+    const auto params = random_parameters<Net>();
+    const auto in = random_values(batch * Net::input_size, 4);
+    std::vector<float> out(batch * Net::output_size);
+    ctnn::workspace<Net> ws(batch);
+    for (auto _ : state) {
+        Net::forward(*params, in, out, ws);
+        benchmark::DoNotOptimize(out.data());
+        benchmark::ClobberMemory();
+    }
+    set_rate(state, network_flops<Net>(false) * static_cast<double>(batch));
+    state.counters["us/sample"] = benchmark::Counter(
+        static_cast<double>(batch) * 1e-6, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+/// One SGD-momentum step on one thread: forward, loss, backward, update.
+template <class Net>
+void training(benchmark::State& state, std::size_t batch) {
+    auto params = random_parameters<Net>();
+    const auto in = random_values(batch * Net::input_size, 5);
+    std::vector<unsigned> labels(batch);
+    for (std::size_t i = 0; i < batch; ++i) labels[i] = static_cast<unsigned>(i % Net::output_size);
+    ctnn::training_workspace<Net> ws(batch);
+    ctnn::sgd<Net> opt({.learning_rate = 0.01, .momentum = 0.9});
+    std::uint64_t step = 0;
+    for (auto _ : state) {
+        const ctnn::train_context ctx{1, step++, 0};
+        ctnn::forward_train<Net>(*params, in.data(), batch, ws, ctx);
+        ctnn::softmax_cross_entropy::evaluate<Net, unsigned>(ctnn::train_output<Net>(ws, batch, in.data()), labels,
+                                                             batch, ws.delta(0));
+        ctnn::backward<Net, ctnn::softmax_cross_entropy::start_entry<Net>>(*params, in.data(), batch, ws, ctx);
+        opt.step(params->values, ws.gradients());
+        benchmark::ClobberMemory();
+    }
+    set_rate(state, network_flops<Net>(true) * static_cast<double>(batch));
+    state.counters["us/sample"] = benchmark::Counter(
+        static_cast<double>(batch) * 1e-6, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+template <class F>
+void add(const char* name, F f) {
+    benchmark::RegisterBenchmark((std::string(name) + "/" + impl).c_str(), f)->Unit(benchmark::kMicrosecond);
+}
+
+const bool registered = [] {
+    add(c1.name, conv<c1>);
+    add(c2.name, conv<c2>);
+    add(c3.name, conv<c3>);
+    add(c4.name, conv<c4>);
+    add(c5.name, conv<c5>);
+    add(c6.name, conv<c6>);
+    add(p1.name, pool<p1, ctnn::max_pool2d<2>>);
+    add(p2.name, pool<p2, ctnn::avg_pool2d<2>>);
+    add("net1", [](benchmark::State& s) { inference<lenet>(s, 1); });
+    add("net64", [](benchmark::State& s) { inference<lenet>(s, 64); });
+    add("train64", [](benchmark::State& s) { training<lenet>(s, 64); });
+    return true;
+}();
+
+} // namespace
+
+BENCHMARK_MAIN();

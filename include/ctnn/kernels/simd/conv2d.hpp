@@ -1,0 +1,603 @@
+// SIMD 2-D convolution, specialized on the whole geometry G (a template argument), generic
+// over the arch tag A. Same formula, layout (NCHW activations, OIHW weights) and results,
+// up to rounding, as kernels/reference/conv2d.hpp.
+//
+// Forward (conv2d_forward_kernel picks from the shape; kernel_choice<> forces a family):
+//  * direct: for each output row, the input rows it reads are copied with their padding
+//    into a small stack tile (conv2d_row_tile), then a register-blocked micro-kernel runs
+//    over channels and kernel rows with the kernel columns unrolled; vectorized along the
+//    output width (conv2d_direct) or, when a row is narrow next to the vector, along the
+//    output channels (conv2d_direct_channels). No scratch, no heap.
+//  * gemm: a 1x1, stride-1, unpadded conv is out[o][p] = bias[o] + sum_c w[o][c] in[c][p],
+//    a GEMM whose B is the input as it lies (kernels/simd/gemm.hpp).
+// Backward (conv2d_backward_gemm): GEMMs on the input unrolled into columns in the
+// caller's scratch (sized per call, whatever the batch); see there.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+
+#include "../../core/geometry.hpp"
+#include "../../core/config.hpp"
+#include "../../core/options.hpp"
+#include "../reference/conv2d.hpp"
+#include "arch.hpp"
+#include "blocking.hpp"
+#include "gemm.hpp"
+
+namespace ctnn::kernels::simd {
+
+/// Bytes of stack each tile of the direct kernels may take (the row tile; the packed
+/// weights of conv2d_direct_channels).
+inline constexpr std::size_t conv_tile_bytes = 16384;
+
+/// The direct kernels' stack tile: for one output row, the input rows of a chunk of
+/// channels, each with its padding (zeros) and, for a stride S, split into S phases so that
+/// the taps of consecutive outputs are consecutive: phase p, slot j holds input column
+/// j*S + p - pad. A phase row reaches past the last output by a whole vector of zeros, so
+/// no load leaves it.
+template <conv2d_geometry G, class T, class A>
+struct conv2d_row_tile {
+    static constexpr std::size_t W = vec<T, A>::size;
+    static constexpr std::size_t cin_g = G.in_c / G.groups;
+    static constexpr std::size_t KH = G.kernel_h, SW = G.stride_w;
+    static constexpr std::size_t in_plane = G.in_h * G.in_w;
+    static constexpr std::size_t nvec = detail::ceil_div(G.out_w, W);
+    static constexpr std::size_t reach = (G.kernel_w - 1) * G.dilation_w / SW;
+    static constexpr std::size_t phase_len = nvec * W + reach;
+    static constexpr std::size_t row_len = SW * phase_len;
+    static constexpr std::size_t channel_tile = KH * row_len;
+    static constexpr std::size_t budget = conv_tile_bytes / sizeof(T);
+    /// False when even one channel's rows exceed the tile (a very wide input).
+    static constexpr bool fits = channel_tile <= budget;
+    static constexpr std::size_t chunk = detail::max_of(1, detail::min_of(cin_g, budget / channel_tile));
+    static constexpr std::size_t size = chunk * channel_tile;
+    /// Tap (ky, kx) of output column x is at tile[c * channel_tile + at(ky, kx) + x].
+    static constexpr std::size_t at(std::size_t ky, std::size_t kx) noexcept {
+        return ky * row_len + kx * G.dilation_w % SW * phase_len + kx * G.dilation_w / SW;
+    }
+
+    /// The rows output row y reads of channels [c0, c0 + cc) of x (one group, one sample).
+    /// Kernel rows that fall in the padding get a zero slot, so kernels run over all taps.
+    static void fill(T* tile, const T* x, std::size_t y, std::size_t c0, std::size_t cc) noexcept {
+        const auto top = static_cast<std::ptrdiff_t>(y * G.stride_h) - static_cast<std::ptrdiff_t>(G.pad_top);
+        for (std::size_t c = 0; c < cc; ++c)
+            for (std::size_t ky = 0; ky < KH; ++ky) {
+                const std::ptrdiff_t iy = top + static_cast<std::ptrdiff_t>(ky * G.dilation_h);
+                T* slot = tile + (c * KH + ky) * row_len;
+                if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(G.in_h))
+                    std::fill_n(slot, row_len, T(0));
+                else
+                    fill_row(slot, x + (c0 + c) * in_plane + static_cast<std::size_t>(iy) * G.in_w);
+            }
+    }
+
+  private:
+    static void fill_row(T* slot, const T* src) noexcept {
+        if constexpr (SW == 1) {
+            constexpr std::size_t count = detail::min_of(G.in_w, phase_len - G.pad_left);
+            std::fill_n(slot, G.pad_left, T(0));
+            std::copy_n(src, count, slot + G.pad_left);
+            std::fill_n(slot + G.pad_left + count, phase_len - G.pad_left - count, T(0));
+        } else {
+            constexpr auto pl = static_cast<std::ptrdiff_t>(G.pad_left);
+            for (std::size_t p = 0; p < SW; ++p) {
+                T* dst = slot + p * phase_len;
+                for (std::size_t j = 0; j < phase_len; ++j) {
+                    const std::ptrdiff_t ix = static_cast<std::ptrdiff_t>(j * SW + p) - pl;
+                    dst[j] = ix >= 0 && ix < static_cast<std::ptrdiff_t>(G.in_w) ? src[ix] : T(0);
+                }
+            }
+        }
+    }
+};
+
+/// Direct convolution vectorized along the output width: rows x vecs accumulators are
+/// output channels x vectors of one output row; the weights are broadcast.
+template <conv2d_geometry G, class T, class A = default_arch>
+struct conv2d_direct {
+    using V = vec<T, A>;
+    using tile_t = conv2d_row_tile<G, T, A>;
+    static constexpr std::size_t W = V::size;
+    static constexpr std::size_t cin_g = G.in_c / G.groups, cout_g = G.out_c / G.groups;
+    static constexpr std::size_t KH = G.kernel_h, KW = G.kernel_w, KK = KH * KW;
+    static constexpr std::size_t out_plane = G.out_h * G.out_w, in_plane = G.in_h * G.in_w;
+    static constexpr std::size_t nvec = tile_t::nvec;
+    static constexpr bool fits = tile_t::fits;
+    static constexpr detail::blocking blk = detail::choose_blocking(cout_g, nvec, detail::register_count<A>);
+    /// FMAs per sample, for the choice between the direct kernels.
+    static constexpr double cost = static_cast<double>(cout_g * nvec * G.out_h * cin_g * KK * G.groups);
+
+    static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch) noexcept {
+        static_assert(fits, "ctnn::kernels::simd::conv2d_direct: the input rows of one channel exceed the "
+                            "stack tile; use the reference kernel for this layer");
+        alignas(64) T tile[tile_t::size];
+        for (std::size_t n = 0; n < batch; ++n) {
+            for (std::size_t g = 0; g < G.groups; ++g) {
+                const T* x = in + (n * G.in_c + g * cin_g) * in_plane;
+                T* z = out + (n * G.out_c + g * cout_g) * out_plane;
+                const T* w = weight + g * cout_g * cin_g * KK;
+                const T* b = G.bias ? bias + g * cout_g : nullptr;
+                for (std::size_t y = 0; y < G.out_h; ++y) row(x, w, b, z + y * G.out_w, y, tile);
+            }
+        }
+    }
+
+  private:
+    static void row(const T* x, const T* w, const T* b, T* z, std::size_t y, T* tile) noexcept {
+        // Channels in chunks the tile holds; later chunks add to what earlier ones stored.
+        for (std::size_t c0 = 0; c0 < cin_g; c0 += tile_t::chunk) {
+            const std::size_t cc = detail::min_of(tile_t::chunk, cin_g - c0);
+            tile_t::fill(tile, x, y, c0, cc);
+            const bool first = c0 == 0;
+            constexpr std::size_t OB = blk.rows, tail = cout_g % OB;
+            std::size_t o = 0;
+            for (; o + OB <= cout_g; o += OB)
+                columns<OB>(tile, cc, w + (o * cin_g + c0) * KK, b ? b + o : nullptr, first, z + o * out_plane);
+            if constexpr (tail != 0)
+                columns<tail>(tile, cc, w + (o * cin_g + c0) * KK, b ? b + o : nullptr, first, z + o * out_plane);
+        }
+    }
+
+    /// OB output channels of one row, all its vectors.
+    template <std::size_t OB>
+    static void columns(const T* tile, std::size_t cc, const T* w, const T* b, bool first, T* z) noexcept {
+        constexpr std::size_t NV = blk.vecs, full = nvec / NV, rem = nvec % NV;
+        for (std::size_t jb = 0; jb < full; ++jb) {
+            if (rem == 0 && jb + 1 == full)
+                block<OB, NV, nvec - NV, true>(tile, cc, w, b, first, z, jb * NV * W);
+            else
+                block<OB, NV, 0, false>(tile, cc, w, b, first, z, jb * NV * W);
+        }
+        if constexpr (rem != 0) block<OB, rem, full * NV, true>(tile, cc, w, b, first, z, full * NV * W);
+    }
+
+    template <std::size_t J, std::size_t First, bool Last>
+    static constexpr std::size_t lanes = Last ? detail::lanes_of<G.out_w, W>(First + J) : W;
+
+    template <std::size_t OB, std::size_t NV, std::size_t First, bool Last>
+    static void block(const T* tile, std::size_t cc, const T* w, const T* b, bool first, T* z,
+                      std::size_t x0) noexcept {
+        V acc[OB][NV];
+        detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
+            detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
+                if (!first)
+                    acc[i][j] = detail::load<lanes<j, First, Last>, A>(z + i * out_plane + x0 + j * W);
+                else if (b != nullptr)
+                    acc[i][j] = V(b[i]);
+                else
+                    acc[i][j] = V(T(0));
+            });
+        });
+        for (std::size_t c = 0; c < cc; ++c) {
+            const T* t = tile + c * tile_t::channel_tile + x0;
+            const T* wc = w + c * KK;
+            for (std::size_t ky = 0; ky < KH; ++ky) {
+                const T* tk = t + tile_t::at(ky, 0);
+                const T* wk = wc + ky * KW;
+                detail::static_for<KW>([&]<std::size_t kx>() CTNN_SIMD_INLINE {
+                    constexpr std::size_t at = tile_t::at(0, kx);
+                    V xv[NV];
+                    detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
+                        xv[j] = V::load_unaligned(tk + at + j * W);
+                        if constexpr (OB > 1) detail::pin<A>(xv[j]);
+                    });
+                    detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
+                        V wv(wk[i * cin_g * KK + kx]);
+                        if constexpr (NV > 1) detail::pin<A>(wv);
+                        detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
+                            acc[i][j] = detail::fma<A>(wv, xv[j], acc[i][j]);
+                        });
+                    });
+                });
+            }
+        }
+        detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
+            detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
+                detail::store<lanes<j, First, Last>, A>(z + i * out_plane + x0 + j * W, acc[i][j]);
+            });
+        });
+    }
+};
+
+/// Direct convolution vectorized along the output channels, for output rows narrow next to
+/// the vector (late, small feature maps): rows x vecs accumulators are output pixels of one
+/// row x vectors of output channels; the input is broadcast, the weights are repacked per
+/// block of channels into a stack tile [c][ky][kx][o] (zero past the last channel), and
+/// each block of pixels goes back to NCHW through a small transposing store.
+template <conv2d_geometry G, class T, class A = default_arch>
+struct conv2d_direct_channels {
+    using V = vec<T, A>;
+    using tile_t = conv2d_row_tile<G, T, A>;
+    static constexpr std::size_t W = V::size;
+    static constexpr std::size_t cin_g = G.in_c / G.groups, cout_g = G.out_c / G.groups;
+    static constexpr std::size_t KH = G.kernel_h, KW = G.kernel_w, KK = KH * KW, CKK = cin_g * KK;
+    static constexpr std::size_t out_plane = G.out_h * G.out_w, in_plane = G.in_h * G.in_w;
+    static constexpr std::size_t cvec = detail::ceil_div(cout_g, W);
+    /// Channel vectors whose packed weights fit the stack tile.
+    static constexpr std::size_t cvec_fit = conv_tile_bytes / (CKK * W * sizeof(T));
+    static constexpr detail::blocking blk =
+        detail::choose_blocking(G.out_w, cvec, detail::register_count<A>, 16, detail::max_of(1, cvec_fit));
+    static constexpr std::size_t PX = blk.rows, CV = blk.vecs; // pixels, channel vectors per block
+    static constexpr std::size_t pack_size = CKK * CV * W;
+    /// The packed weights of a block and one tile of all input channels fit the stack.
+    static constexpr bool fits = tile_t::fits && tile_t::chunk == cin_g && cvec_fit >= 1;
+    /// FMAs per sample, plus the transposing stores and the packing (over a batch of 8).
+    static constexpr double cost =
+        static_cast<double>(cvec * G.out_w * G.out_h * CKK * G.groups) +
+        static_cast<double>(G.out_c * out_plane) + static_cast<double>(G.out_c * CKK) / 8.0;
+
+    static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch) noexcept {
+        static_assert(fits, "ctnn::kernels::simd::conv2d_direct_channels: the tiles exceed the stack budget; "
+                            "use conv2d_direct for this layer");
+        alignas(64) T tile[tile_t::size];
+        alignas(64) T pack[pack_size];
+        for (std::size_t g = 0; g < G.groups; ++g) {
+            for (std::size_t o0 = 0; o0 < cout_g; o0 += CV * W) {
+                const std::size_t oc = detail::min_of(CV * W, cout_g - o0);
+                pack_weights(weight + (g * cout_g + o0) * CKK, oc, pack);
+                const T* b = G.bias ? bias + g * cout_g + o0 : nullptr;
+                for (std::size_t n = 0; n < batch; ++n) {
+                    const T* x = in + (n * G.in_c + g * cin_g) * in_plane;
+                    T* z = out + (n * G.out_c + g * cout_g + o0) * out_plane;
+                    for (std::size_t y = 0; y < G.out_h; ++y) {
+                        tile_t::fill(tile, x, y, 0, cin_g);
+                        constexpr std::size_t full = G.out_w / PX, tail = G.out_w % PX;
+                        for (std::size_t xb = 0; xb < full; ++xb)
+                            block<PX>(tile, pack, b, oc, z + y * G.out_w, xb * PX);
+                        if constexpr (tail != 0) block<tail>(tile, pack, b, oc, z + y * G.out_w, full * PX);
+                    }
+                }
+            }
+        }
+    }
+
+  private:
+    /// pack[k][o] = w[o][k] for the block's oc channels, zero for the rest of the vectors.
+    static void pack_weights(const T* w, std::size_t oc, T* pack) noexcept {
+        for (std::size_t k = 0; k < CKK; ++k) {
+            T* row = pack + k * CV * W;
+            for (std::size_t o = 0; o < oc; ++o) row[o] = w[o * CKK + k];
+            for (std::size_t o = oc; o < CV * W; ++o) row[o] = T(0);
+        }
+    }
+
+    template <std::size_t NP>
+    static void block(const T* tile, const T* pack, const T* b, std::size_t oc, T* z, std::size_t x0) noexcept {
+        V acc[NP][CV];
+        V bias_v[CV];
+        detail::static_for<CV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
+            if (b == nullptr) {
+                bias_v[j] = V(T(0));
+            } else {
+                alignas(A::alignment()) T lanes[W] = {};
+                for (std::size_t l = 0; l < W && j * W + l < oc; ++l) lanes[l] = b[j * W + l];
+                bias_v[j] = V::load_aligned(lanes);
+            }
+        });
+        detail::static_for<NP>([&]<std::size_t i>() CTNN_SIMD_INLINE {
+            detail::static_for<CV>([&]<std::size_t j>() CTNN_SIMD_INLINE { acc[i][j] = bias_v[j]; });
+        });
+        for (std::size_t c = 0; c < cin_g; ++c) {
+            const T* t = tile + c * tile_t::channel_tile + x0;
+            const T* wc = pack + c * KK * CV * W;
+            for (std::size_t ky = 0; ky < KH; ++ky) {
+                const T* tk = t + tile_t::at(ky, 0);
+                const T* wk = wc + ky * KW * CV * W;
+                detail::static_for<KW>([&]<std::size_t kx>() CTNN_SIMD_INLINE {
+                    constexpr std::size_t at = tile_t::at(0, kx);
+                    V wv[CV];
+                    detail::static_for<CV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
+                        wv[j] = V::load_aligned(wk + (kx * CV + j) * W);
+                        if constexpr (NP > 1) detail::pin<A>(wv[j]);
+                    });
+                    detail::static_for<NP>([&]<std::size_t i>() CTNN_SIMD_INLINE {
+                        V xv(tk[at + i]);
+                        if constexpr (CV > 1) detail::pin<A>(xv);
+                        detail::static_for<CV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
+                            acc[i][j] = detail::fma<A>(xv, wv[j], acc[i][j]);
+                        });
+                    });
+                });
+            }
+        }
+        // Back to NCHW: out[o][x0 + i] for the block's pixels i and channels o < oc.
+        alignas(A::alignment()) T lanes[NP][CV * W];
+        detail::static_for<NP>([&]<std::size_t i>() CTNN_SIMD_INLINE {
+            detail::static_for<CV>([&]<std::size_t j>() CTNN_SIMD_INLINE { acc[i][j].store_aligned(lanes[i] + j * W); });
+        });
+        for (std::size_t o = 0; o < oc; ++o)
+            for (std::size_t i = 0; i < NP; ++i) z[o * out_plane + x0 + i] = lanes[i][o];
+    }
+};
+
+/// 1x1, stride 1, no padding: the input is already the GEMM's B (Cin x H*W).
+template <conv2d_geometry G>
+inline constexpr bool conv2d_is_pointwise = G.kernel_h == 1 && G.kernel_w == 1 && G.stride_h == 1 && G.stride_w == 1 &&
+                                            G.pad_top == 0 && G.pad_left == 0 && G.out_h == G.in_h &&
+                                            G.out_w == G.in_w;
+
+template <conv2d_geometry G, class T, class A = default_arch>
+struct conv2d_pointwise {
+    static constexpr std::size_t cin_g = G.in_c / G.groups, cout_g = G.out_c / G.groups;
+    static constexpr std::size_t plane = G.in_h * G.in_w;
+    using gemm = gemm_nn<A, plane, T>;
+
+    static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch) noexcept {
+        for (std::size_t n = 0; n < batch; ++n)
+            for (std::size_t g = 0; g < G.groups; ++g)
+                gemm::template run<cout_g>(cout_g, cin_g, weight + g * cout_g * cin_g, cin_g, 1,
+                                           in + (n * G.in_c + g * cin_g) * plane, plane,
+                                           out + (n * G.out_c + g * cout_g) * plane, plane,
+                                           G.bias ? gemm_init::bias : gemm_init::zero,
+                                           G.bias ? bias + g * cout_g : nullptr);
+    }
+};
+
+/// Sum of a row of N values.
+template <class A, std::size_t N, class T>
+T row_sum(const T* p) noexcept {
+    using V = vec<T, A>;
+    constexpr std::size_t W = V::size;
+    V acc(T(0));
+    for (std::size_t i = 0; i < N / W; ++i) acc += V::load_unaligned(p + i * W);
+    if constexpr (N % W != 0) acc += detail::load<N % W, A>(p + N / W * W);
+    return detail::sum<A>(acc);
+}
+
+/// Gradients through GEMMs on the unrolled input, per sample and group:
+///   col = img2col(x)                 [Cg*KH*KW x OH*OW], in the caller's scratch
+///   dweight += dout x col^T          either gemm_nt, dot products along OH*OW, or, when the
+///                                    output plane is small next to the lane count, gemm_nn
+///                                    along the output channels on dout transposed, summed
+///                                    over the call in scratch and added transposed at the end
+///   din = col2img(w^T x dout)        gemm_nn into the same scratch; then, with stride 1
+///                                    across, each input row is gathered in registers from
+///                                    the columns (masked loads, one store per vector), else
+///                                    the columns are scattered back one value at a time
+template <conv2d_geometry G, class T, class A = default_arch>
+struct conv2d_backward_gemm {
+    static constexpr std::size_t cin_g = G.in_c / G.groups, cout_g = G.out_c / G.groups;
+    static constexpr std::size_t KH = G.kernel_h, KW = G.kernel_w, KK = KH * KW, CKK = cin_g * KK;
+    static constexpr std::size_t P = G.out_h * G.out_w, in_plane = G.in_h * G.in_w;
+    static constexpr std::size_t W = vec<T, A>::size;
+    /// Weight gradient along the output channels: the dot products along OH*OW would cost
+    /// more in lane sums and empty lanes than transposing dout does.
+    static constexpr bool channels_dw = [] {
+        const double dots = static_cast<double>(cout_g * CKK * detail::ceil_div(P, W)) + 6.0 * cout_g * CKK;
+        const double along_channels =
+            static_cast<double>(CKK * P * detail::ceil_div(cout_g, W)) + static_cast<double>(cout_g * P) / 4.0;
+        return along_channels < dots;
+    }();
+    /// din gathered row by row in registers from the columns (stride 1 across), instead of
+    /// scattered with overlapping read-modify-writes that defeat store forwarding.
+    static constexpr std::size_t din_vecs = detail::ceil_div(G.in_w, W);
+    static constexpr bool gather_din = G.stride_w == 1 && din_vecs <= 16;
+    /// The columns sit between guards of one vector, so the gather's masked loads may
+    /// start up to a vector before a segment without leaving the scratch.
+    static constexpr std::size_t guard = ctnn::detail::aligned_count<T>(W);
+    static constexpr std::size_t col_size = ctnn::detail::aligned_count<T>(CKK * P) + 2 * guard;
+    static constexpr std::size_t dout_t_size = channels_dw ? ctnn::detail::aligned_count<T>(P * cout_g) : 0;
+    static constexpr std::size_t dw_t_size = channels_dw ? G.groups * CKK * cout_g : 0;
+    /// Elements of scratch per call (whatever the batch).
+    static constexpr std::size_t scratch_size = col_size + dout_t_size + dw_t_size;
+
+    static void run(const T* in, const T* weight, const T* dout, T* din, T* dweight, T* dbias, std::size_t batch,
+                    T* scratch) noexcept {
+        T* col = scratch + guard;
+        T* dout_t = scratch + col_size;
+        T* dw_t = dout_t + dout_t_size;
+        if (din != nullptr && !gather_din) std::fill_n(din, batch * G.in_size(), T(0));
+        if constexpr (channels_dw) std::fill_n(dw_t, dw_t_size, T(0));
+        for (std::size_t n = 0; n < batch; ++n) {
+            const T* dz = dout + n * G.out_size();
+            if constexpr (G.bias)
+                for (std::size_t o = 0; o < G.out_c; ++o) dbias[o] += row_sum<A, P>(dz + o * P);
+            for (std::size_t g = 0; g < G.groups; ++g) {
+                const T* x = in + (n * G.in_c + g * cin_g) * in_plane;
+                const T* dzg = dz + g * cout_g * P;
+                img2col(x, col);
+                if constexpr (channels_dw) {
+                    for (std::size_t o = 0; o < cout_g; ++o)
+                        for (std::size_t p = 0; p < P; ++p) dout_t[p * cout_g + o] = dzg[o * P + p];
+                    gemm_nn<A, cout_g, T>::template run<CKK>(CKK, P, col, P, 1, dout_t, cout_g,
+                                                            dw_t + g * CKK * cout_g, cout_g, gemm_init::accumulate);
+                } else {
+                    gemm_nt<A, P, T>::template run<cout_g, CKK>(cout_g, CKK, dzg, P, col, P, dweight + g * cout_g * CKK, CKK);
+                }
+                if (din != nullptr) {
+                    gemm_nn<A, P, T>::template run<CKK>(CKK, cout_g, weight + g * cout_g * CKK, 1, CKK, dzg, P, col, P,
+                                                        gemm_init::zero);
+                    col2img(col, din + (n * G.in_c + g * cin_g) * in_plane);
+                }
+            }
+        }
+        if constexpr (channels_dw)
+            for (std::size_t g = 0; g < G.groups; ++g)
+                for (std::size_t o = 0; o < cout_g; ++o)
+                    for (std::size_t k = 0; k < CKK; ++k)
+                        dweight[(g * cout_g + o) * CKK + k] += dw_t[(g * CKK + k) * cout_g + o];
+    }
+
+  private:
+    /// Output columns x whose tap kx lands inside the input: x_lo <= x < x_hi.
+    static constexpr std::size_t x_lo(std::size_t kx) noexcept {
+        const std::size_t off = kx * G.dilation_w;
+        return off >= G.pad_left ? 0 : detail::min_of(G.out_w, detail::ceil_div(G.pad_left - off, G.stride_w));
+    }
+    static constexpr std::size_t x_hi(std::size_t kx) noexcept {
+        // x * S + off - pad < in_w  <=>  x * S < in_w + pad - off
+        const std::size_t off = kx * G.dilation_w;
+        if (G.in_w + G.pad_left <= off) return x_lo(kx);
+        return detail::max_of(x_lo(kx), detail::min_of(G.out_w, detail::ceil_div(G.in_w + G.pad_left - off, G.stride_w)));
+    }
+
+    /// f.template operator()<Lo, Hi>(col_at, inside, in_at) for every segment of col: the
+    /// OW values of one (channel, ky, kx, output row); in_at is the input index of output
+    /// column 0 at that tap (maybe outside the row), meaningful when the row is inside.
+    template <class F>
+    static void for_each_segment(F&& f) noexcept {
+        for (std::size_t c = 0; c < cin_g; ++c)
+            for (std::size_t ky = 0; ky < KH; ++ky)
+                detail::static_for<KW>([&]<std::size_t kx>() CTNN_SIMD_INLINE {
+                    constexpr std::size_t lo = x_lo(kx), hi = x_hi(kx);
+                    const std::size_t row = (c * KH + ky) * KW + kx;
+                    for (std::size_t y = 0; y < G.out_h; ++y) {
+                        const auto iy = static_cast<std::ptrdiff_t>(y * G.stride_h + ky * G.dilation_h) -
+                                        static_cast<std::ptrdiff_t>(G.pad_top);
+                        const bool inside = iy >= 0 && iy < static_cast<std::ptrdiff_t>(G.in_h);
+                        const std::ptrdiff_t at = (static_cast<std::ptrdiff_t>(c * G.in_h) + iy) *
+                                                      static_cast<std::ptrdiff_t>(G.in_w) +
+                                                  static_cast<std::ptrdiff_t>(kx * G.dilation_w) -
+                                                  static_cast<std::ptrdiff_t>(G.pad_left);
+                        f.template operator()<lo, hi>(row * P + y * G.out_w, inside, at);
+                    }
+                });
+    }
+
+    static void img2col(const T* x, T* col) noexcept {
+        for_each_segment([&]<std::size_t Lo, std::size_t Hi>(std::size_t dst, bool inside, std::ptrdiff_t at)
+                             CTNN_SIMD_INLINE {
+                                 T* d = col + dst;
+                                 if (!inside) {
+                                     detail::fill_row<A, G.out_w>(d, T(0));
+                                     return;
+                                 }
+                                 detail::fill_row<A, Lo>(d, T(0));
+                                 if constexpr (G.stride_w == 1)
+                                     detail::copy_row<A, Hi - Lo>(x + (at + static_cast<std::ptrdiff_t>(Lo)), d + Lo);
+                                 else
+                                     for (std::size_t xo = Lo; xo < Hi; ++xo)
+                                         d[xo] = x[at + static_cast<std::ptrdiff_t>(xo * G.stride_w)];
+                                 detail::fill_row<A, G.out_w - Hi>(d + Hi, T(0));
+                             });
+    }
+
+    /// dx (one group's channels of one sample) from the columns: overwritten when gathered,
+    /// added to (it starts zeroed) when scattered.
+    static void col2img(const T* col, T* dx) noexcept {
+        if constexpr (gather_din)
+            gather(col, dx);
+        else
+            for_each_segment([&]<std::size_t Lo, std::size_t Hi>(std::size_t src, bool inside, std::ptrdiff_t at)
+                                 CTNN_SIMD_INLINE {
+                                     if (!inside) return;
+                                     const T* s = col + src;
+                                     for (std::size_t xo = Lo; xo < Hi; ++xo)
+                                         dx[at + static_cast<std::ptrdiff_t>(xo * G.stride_w)] += s[xo];
+                                 });
+    }
+
+    /// Input column of vector j, lane l, reads output column x = j*W + l + pad - kx*D of tap
+    /// kx; the lanes whose x lies in [x_lo, x_hi) form the range [first, last).
+    static constexpr std::ptrdiff_t shift(std::size_t j, std::size_t kx) noexcept {
+        return static_cast<std::ptrdiff_t>(j * W + G.pad_left) - static_cast<std::ptrdiff_t>(kx * G.dilation_w);
+    }
+    static constexpr std::size_t lane_clamp(std::ptrdiff_t v) noexcept {
+        return v < 0 ? 0 : v > static_cast<std::ptrdiff_t>(W) ? W : static_cast<std::size_t>(v);
+    }
+    static constexpr std::size_t first_lane(std::size_t j, std::size_t kx) noexcept {
+        return lane_clamp(static_cast<std::ptrdiff_t>(x_lo(kx)) - shift(j, kx));
+    }
+    static constexpr std::size_t last_lane(std::size_t j, std::size_t kx) noexcept {
+        const std::size_t in_row = lane_clamp(static_cast<std::ptrdiff_t>(G.in_w) - static_cast<std::ptrdiff_t>(j * W));
+        const std::size_t l = lane_clamp(static_cast<std::ptrdiff_t>(x_hi(kx)) - shift(j, kx));
+        return detail::max_of(first_lane(j, kx), detail::min_of(l, in_row));
+    }
+
+    static void gather(const T* col, T* dx) noexcept {
+        using V = vec<T, A>;
+        for (std::size_t c = 0; c < cin_g; ++c)
+            for (std::size_t iy = 0; iy < G.in_h; ++iy) {
+                V acc[din_vecs];
+                detail::static_for<din_vecs>([&]<std::size_t j>() CTNN_SIMD_INLINE { acc[j] = V(T(0)); });
+                for (std::size_t ky = 0; ky < KH; ++ky) {
+                    const std::ptrdiff_t num = static_cast<std::ptrdiff_t>(iy + G.pad_top) -
+                                               static_cast<std::ptrdiff_t>(ky * G.dilation_h);
+                    if (num < 0 || num % static_cast<std::ptrdiff_t>(G.stride_h) != 0) continue;
+                    const auto y = static_cast<std::size_t>(num) / G.stride_h;
+                    if (y >= G.out_h) continue;
+                    const T* seg = col + (c * KH + ky) * KW * P + y * G.out_w;
+                    detail::static_for<KW>([&]<std::size_t kx>() CTNN_SIMD_INLINE {
+                        detail::static_for<din_vecs>([&]<std::size_t j>() CTNN_SIMD_INLINE {
+                            constexpr std::size_t lo = first_lane(j, kx), hi = last_lane(j, kx);
+                            if constexpr (hi > lo)
+                                acc[j] += detail::load_lanes<lo, hi, A>(seg + kx * P + shift(j, kx), A{});
+                        });
+                    });
+                }
+                T* row = dx + (c * G.in_h + iy) * G.in_w;
+                detail::static_for<din_vecs>([&]<std::size_t j>() CTNN_SIMD_INLINE {
+                    detail::store<detail::lanes_of<G.in_w, W>(j), A>(row + j * W, acc[j]);
+                });
+            }
+    }
+};
+
+/// Which direct kernel: along the channels when the output row is narrow next to the
+/// vector and the channels fill it better (fewer FMAs, counting the transposing stores).
+template <conv2d_geometry G, class T, class A = default_arch>
+inline constexpr bool conv2d_direct_by_channels =
+    conv2d_direct_channels<G, T, A>::fits && conv2d_direct_channels<G, T, A>::cost < conv2d_direct<G, T, A>::cost;
+
+/// The forward kernel a layer runs: Choice as given, or chosen from the shape.
+template <conv2d_geometry G, class T, conv_kernel Choice, class A = default_arch>
+consteval conv_kernel conv2d_forward_kernel() {
+    if constexpr (CTNN_REFERENCE_KERNELS) {
+        return conv_kernel::reference;
+    } else if constexpr (Choice != conv_kernel::automatic) {
+        return Choice;
+    } else {
+        if (conv2d_is_pointwise<G>) return conv_kernel::gemm;
+        if (!conv2d_direct<G, T, A>::fits) return conv_kernel::reference;
+        return conv_kernel::direct;
+    }
+}
+
+namespace detail {
+template <std::size_t KernelH, std::size_t KernelW, std::size_t StrideH, std::size_t StrideW, std::size_t PadTop,
+          std::size_t PadLeft, std::size_t InH, std::size_t InW, std::size_t OutH, std::size_t OutW>
+consteval bool check_conv_gemm() {
+    constexpr bool ok = KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1 && PadTop == 0 &&
+                        PadLeft == 0 && InH == OutH && InW == OutW;
+    static_assert(ok, "ctnn::conv2d: kernel_choice<conv_kernel::gemm> needs a 1x1 kernel, stride 1 and no padding "
+                      "(the input is then the GEMM's matrix); use conv_kernel::direct or leave the choice out");
+    return ok;
+}
+} // namespace detail
+
+/// out = conv(in, weight) + bias with the kernel Choice names (or the one the shape picks).
+template <conv2d_geometry G, conv_kernel Choice, class T>
+void conv2d_forward(const T* in, const T* weight, const T* bias, T* out, std::size_t batch) noexcept {
+    constexpr conv_kernel k = conv2d_forward_kernel<G, T, Choice>();
+    if constexpr (k == conv_kernel::gemm) {
+        if constexpr (detail::check_conv_gemm<G.kernel_h, G.kernel_w, G.stride_h, G.stride_w, G.pad_top, G.pad_left,
+                                              G.in_h, G.in_w, G.out_h, G.out_w>())
+            conv2d_pointwise<G, T>::run(in, weight, bias, out, batch);
+    } else if constexpr (k == conv_kernel::direct) {
+        if constexpr (conv2d_direct_by_channels<G, T>)
+            conv2d_direct_channels<G, T>::run(in, weight, bias, out, batch);
+        else
+            conv2d_direct<G, T>::run(in, weight, bias, out, batch);
+    } else {
+        reference::conv2d_forward(G, in, weight, bias, out, batch);
+    }
+}
+
+/// Scratch elements conv2d_backward needs per call (0 when it runs the reference).
+template <conv2d_geometry G, class T, conv_kernel Choice>
+inline constexpr std::size_t conv2d_backward_scratch =
+    conv2d_forward_kernel<G, T, Choice>() == conv_kernel::reference ? 0 : conv2d_backward_gemm<G, T>::scratch_size;
+
+/// Adds the batch's weight and bias gradients; writes din unless null. scratch holds
+/// conv2d_backward_scratch elements; without it the reference kernel runs.
+template <conv2d_geometry G, conv_kernel Choice, class T>
+void conv2d_backward(const T* in, const T* weight, const T* dout, T* din, T* dweight, T* dbias, std::size_t batch,
+                     T* scratch) noexcept {
+    if (conv2d_backward_scratch<G, T, Choice> == 0 || scratch == nullptr)
+        reference::conv2d_backward(G, in, weight, dout, din, dweight, dbias, batch);
+    else
+        conv2d_backward_gemm<G, T>::run(in, weight, dout, din, dweight, dbias, batch, scratch);
+}
+
+} // namespace ctnn::kernels::simd

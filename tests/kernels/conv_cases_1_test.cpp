@@ -1,0 +1,9 @@
+// conv2d SIMD kernels against the reference: slice 1 of conv_cases.inc.
+#include "conv_test.hpp"
+#include "conv_cases.inc"
+
+namespace ctnn::test {
+namespace {
+CTNN_CONV_KERNEL_TESTS(CTNN_CONV_CASES_1)
+} // namespace
+} // namespace ctnn::test

@@ -1,0 +1,106 @@
+// SIMD conv2d against the reference, forward and backward, for one list of shapes. Each
+// test file instantiates it with one slice of conv_cases.inc, so the slices compile in
+// parallel.
+#pragma once
+
+#include <ctnn/kernels/reference/conv2d.hpp>
+#include <ctnn/kernels/simd/conv2d.hpp>
+
+#include "kernel_test_util.hpp"
+
+namespace ctnn::test {
+
+template <std::size_t C, std::size_t H, std::size_t W, class Conv, std::size_t Batch>
+struct conv_case {
+    template <class T>
+    using layer = typename Conv::template bind<T, ctnn::shape<C, H, W>, 1>;
+    static constexpr std::size_t batch = Batch;
+    static constexpr unsigned seed = static_cast<unsigned>(C * 131 + H * 17 + W * 7 + Batch);
+};
+
+/// The forward kernel Choice (or the automatic one) equals the reference.
+template <class T, class L, conv_kernel Choice>
+void expect_forward(std::size_t batch, unsigned seed) {
+    constexpr conv2d_geometry g = L::geometry;
+    const auto in = random_vector<T>(batch * g.in_size(), seed);
+    const auto params = random_vector<T>(L::param_count, seed + 1);
+    const T* bias = g.bias ? params.data() + L::weight_size : nullptr;
+    std::vector<T> want(batch * g.out_size());
+    kernels::reference::conv2d_forward(g, in.data(), params.data(), bias, want.data(), batch);
+    guarded<T> got(batch * g.out_size(), T(777));
+    kernels::simd::conv2d_forward<g, Choice>(in.data(), params.data(), bias, got.get(), batch);
+    EXPECT_TRUE(close_to_reference(got.values(), want, "forward"));
+    EXPECT_TRUE(got.guards_intact()) << "forward wrote past the output";
+}
+
+/// One forward kernel struct K (K::run) equals the reference.
+template <class T, class L, class K>
+void expect_forward_kernel(std::size_t batch, unsigned seed, const char* name) {
+    constexpr conv2d_geometry g = L::geometry;
+    const auto in = random_vector<T>(batch * g.in_size(), seed);
+    const auto params = random_vector<T>(L::param_count, seed + 1);
+    const T* bias = g.bias ? params.data() + L::weight_size : nullptr;
+    std::vector<T> want(batch * g.out_size());
+    kernels::reference::conv2d_forward(g, in.data(), params.data(), bias, want.data(), batch);
+    guarded<T> got(batch * g.out_size(), T(777));
+    K::run(in.data(), params.data(), bias, got.get(), batch);
+    EXPECT_TRUE(close_to_reference(got.values(), want, name));
+    EXPECT_TRUE(got.guards_intact()) << name << " wrote past the output";
+}
+
+/// Backward with scratch equals the reference: din overwritten, gradients added.
+template <class T, class L>
+void expect_backward(std::size_t batch, unsigned seed, bool with_din) {
+    constexpr conv2d_geometry g = L::geometry;
+    const auto in = random_vector<T>(batch * g.in_size(), seed);
+    const auto params = random_vector<T>(L::param_count, seed + 1);
+    const auto dout = random_vector<T>(batch * g.out_size(), seed + 2);
+    const auto grads0 = random_vector<T>(L::param_count, seed + 3);
+
+    std::vector<T> want_din(batch * g.in_size(), T(55)), want_grads = grads0;
+    kernels::reference::conv2d_backward(g, in.data(), params.data(), dout.data(), with_din ? want_din.data() : nullptr,
+                                        want_grads.data(), g.bias ? want_grads.data() + L::weight_size : nullptr,
+                                        batch);
+    guarded<T> din(batch * g.in_size(), T(55)), grads(grads0), scratch(L::scratch_size, T(99));
+    L::backward(in.data(), nullptr, dout.data(), with_din ? din.get() : nullptr, params.data(), grads.get(), batch,
+                scratch.get());
+    EXPECT_TRUE(close_to_reference(grads.values(), want_grads, "weight and bias gradients"));
+    EXPECT_TRUE(close_to_reference(din.values(), want_din, with_din ? "input gradient" : "untouched input gradient"));
+    EXPECT_TRUE(din.guards_intact() && grads.guards_intact() && scratch.guards_intact())
+        << "backward wrote past a buffer";
+}
+
+template <class Case, class T>
+void expect_conv_case() {
+    using L = typename Case::template layer<T>;
+    constexpr conv2d_geometry g = L::geometry;
+    SCOPED_TRACE(std::string(std::is_same_v<T, float> ? "float" : "double") + ", " + std::to_string(g.in_c) + "x" +
+                 std::to_string(g.in_h) + "x" + std::to_string(g.in_w) + " -> " + std::to_string(g.out_c) + "x" +
+                 std::to_string(g.out_h) + "x" + std::to_string(g.out_w) + ", kernel " + std::to_string(g.kernel_h) +
+                 "x" + std::to_string(g.kernel_w) + ", batch " + std::to_string(Case::batch));
+    constexpr conv_kernel chosen = kernels::simd::conv2d_forward_kernel<g, T, conv_kernel::automatic>();
+    EXPECT_EQ(chosen, kernels::simd::conv2d_is_pointwise<g> ? conv_kernel::gemm : conv_kernel::direct);
+    expect_forward<T, L, conv_kernel::automatic>(Case::batch, Case::seed);
+    expect_forward<T, L, conv_kernel::direct>(Case::batch, Case::seed + 10);
+    // Both direct kernels, whichever the cost model prefers.
+    expect_forward_kernel<T, L, kernels::simd::conv2d_direct<g, T>>(Case::batch, Case::seed + 60, "direct, by width");
+    if constexpr (kernels::simd::conv2d_direct_channels<g, T>::fits)
+        expect_forward_kernel<T, L, kernels::simd::conv2d_direct_channels<g, T>>(Case::batch, Case::seed + 70,
+                                                                                "direct, by channels");
+    if constexpr (kernels::simd::conv2d_is_pointwise<g>) expect_forward<T, L, conv_kernel::gemm>(Case::batch, Case::seed + 20);
+    expect_backward<T, L>(Case::batch, Case::seed + 30, true);
+    expect_backward<T, L>(Case::batch, Case::seed + 40, false);
+    // One sample alone gives what it gives inside the batch.
+    expect_forward<T, L, conv_kernel::automatic>(1, Case::seed + 50);
+}
+
+template <class Case>
+class ConvKernel : public ::testing::Test {};
+
+} // namespace ctnn::test
+
+#define CTNN_CONV_KERNEL_TESTS(cases)                                                                                 \
+    using conv_cases = ::testing::Types<cases>;                                                                        \
+    TYPED_TEST_SUITE(ConvKernel, conv_cases);                                                                          \
+    TYPED_TEST(ConvKernel, FloatMatchesReference) { expect_conv_case<TypeParam, float>(); }                           \
+    TYPED_TEST(ConvKernel, DoubleMatchesReference) { expect_conv_case<TypeParam, double>(); }
