@@ -3,6 +3,9 @@
 
     bench/compare.py [--repetitions N] [--filter REGEX] EXE [EXE...]
 
+A quick side-by-side of a few executables (ctnn_bench against ctnn_bench_reference, say);
+bench/run is the full, interleaved measurement that writes docs/performance.md.
+
 Each executable registers cases named <case>/<implementation> (c1/ctnn, c1/ctnn-reference,
 c1/onednn, ...). Every executable runs with N repetitions and aggregates only; the table has
 one row per case and, per implementation, the median CPU time and the median GFLOP/s, plus
@@ -38,7 +41,7 @@ def main():
                 continue
             case, impl = b["run_name"].split("/", 1)
             unit = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}[b["time_unit"]]
-            table.setdefault(case, {})[impl] = (b["cpu_time"] * unit, b.get("GFLOP", float("nan")))
+            table.setdefault(case, {})[impl] = (b["cpu_time"] * unit, b.get("GFLOP/s", float("nan")))
             if impl not in impls:
                 impls.append(impl)
     head = f"{'case':<8}" + "".join(f"{i + ' us':>22}{'GFLOP/s':>9}" for i in impls)

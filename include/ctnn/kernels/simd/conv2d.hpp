@@ -80,14 +80,17 @@ struct conv2d_row_tile {
             std::copy_n(src, count, slot + G.pad_left);
             std::fill_n(slot + G.pad_left + count, phase_len - G.pad_left - count, T(0));
         } else {
-            constexpr auto pl = static_cast<std::ptrdiff_t>(G.pad_left);
-            for (std::size_t p = 0; p < SW; ++p) {
+            detail::static_for<SW>([&]<std::size_t p>() {
+                // Slots [lo, hi) of phase p hold input columns j*S + p - pad inside the row.
+                constexpr std::size_t lo = G.pad_left > p ? detail::ceil_div(G.pad_left - p, SW) : 0;
+                constexpr std::size_t end = G.in_w + G.pad_left > p ? detail::ceil_div(G.in_w + G.pad_left - p, SW) : 0;
+                constexpr std::size_t hi = detail::max_of(lo, detail::min_of(phase_len, end));
                 T* dst = slot + p * phase_len;
-                for (std::size_t j = 0; j < phase_len; ++j) {
-                    const std::ptrdiff_t ix = static_cast<std::ptrdiff_t>(j * SW + p) - pl;
-                    dst[j] = ix >= 0 && ix < static_cast<std::ptrdiff_t>(G.in_w) ? src[ix] : T(0);
-                }
-            }
+                const T* s = src + (lo * SW + p - G.pad_left);
+                std::fill_n(dst, lo, T(0));
+                for (std::size_t j = 0; j < hi - lo; ++j) dst[lo + j] = s[j * SW];
+                std::fill_n(dst + hi, phase_len - hi, T(0));
+            });
         }
     }
 };
@@ -230,7 +233,6 @@ struct conv2d_direct_channels {
     static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch) noexcept {
         static_assert(fits, "ctnn::kernels::simd::conv2d_direct_channels: the tiles exceed the stack budget; "
                             "use conv2d_direct for this layer");
-        alignas(64) T tile[tile_t::size];
         alignas(64) T pack[pack_size];
         for (std::size_t g = 0; g < G.groups; ++g) {
             for (std::size_t o0 = 0; o0 < cout_g; o0 += CV * W) {
@@ -240,12 +242,15 @@ struct conv2d_direct_channels {
                 for (std::size_t n = 0; n < batch; ++n) {
                     const T* x = in + (n * G.in_c + g * cin_g) * in_plane;
                     T* z = out + (n * G.out_c + g * cout_g + o0) * out_plane;
-                    for (std::size_t y = 0; y < G.out_h; ++y) {
-                        tile_t::fill(tile, x, y, 0, cin_g);
-                        constexpr std::size_t full = G.out_w / PX, tail = G.out_w % PX;
-                        for (std::size_t xb = 0; xb < full; ++xb)
-                            block<PX>(tile, pack, b, oc, z + y * G.out_w, xb * PX);
-                        if constexpr (tail != 0) block<tail>(tile, pack, b, oc, z + y * G.out_w, full * PX);
+                    if constexpr (unpadded) {
+                        for (std::size_t y = 0; y < G.out_h; ++y)
+                            row<input_src>(x + y * G.stride_h * G.in_w, pack, b, oc, z + y * G.out_w);
+                    } else {
+                        alignas(64) T tile[tile_t::size];
+                        for (std::size_t y = 0; y < G.out_h; ++y) {
+                            tile_t::fill(tile, x, y, 0, cin_g);
+                            row<tile_src>(tile, pack, b, oc, z + y * G.out_w);
+                        }
                     }
                 }
             }
@@ -253,6 +258,30 @@ struct conv2d_direct_channels {
     }
 
   private:
+    /// No tap of any output falls in the padding: the pixels are broadcast from the input
+    /// itself, and no tile is filled.
+    static constexpr bool unpadded = G.pad_top == 0 && G.pad_left == 0 &&
+                                     (G.out_h - 1) * G.stride_h + (KH - 1) * G.dilation_h < G.in_h &&
+                                     (G.out_w - 1) * G.stride_w + (KW - 1) * G.dilation_w < G.in_w;
+    /// Where tap (c, ky, kx) of pixel i of an output row is, from the row's source pointer.
+    struct tile_src {
+        static constexpr std::size_t at(std::size_t c, std::size_t ky, std::size_t kx, std::size_t i) noexcept {
+            return c * tile_t::channel_tile + tile_t::at(ky, kx) + i;
+        }
+    };
+    struct input_src {
+        static constexpr std::size_t at(std::size_t c, std::size_t ky, std::size_t kx, std::size_t i) noexcept {
+            return c * in_plane + ky * G.dilation_h * G.in_w + kx * G.dilation_w + i * G.stride_w;
+        }
+    };
+
+    template <class Src>
+    static void row(const T* src, const T* pack, const T* b, std::size_t oc, T* z) noexcept {
+        constexpr std::size_t full = G.out_w / PX, tail = G.out_w % PX;
+        for (std::size_t xb = 0; xb < full; ++xb) block<Src, PX>(src, pack, b, oc, z, xb * PX);
+        if constexpr (tail != 0) block<Src, tail>(src, pack, b, oc, z, full * PX);
+    }
+
     /// pack[k][o] = w[o][k] for the block's oc channels, zero for the rest of the vectors.
     static void pack_weights(const T* w, std::size_t oc, T* pack) noexcept {
         for (std::size_t k = 0; k < CKK; ++k) {
@@ -262,8 +291,8 @@ struct conv2d_direct_channels {
         }
     }
 
-    template <std::size_t NP>
-    static void block(const T* tile, const T* pack, const T* b, std::size_t oc, T* z, std::size_t x0) noexcept {
+    template <class Src, std::size_t NP>
+    static void block(const T* src, const T* pack, const T* b, std::size_t oc, T* z, std::size_t x0) noexcept {
         V acc[NP][CV];
         V bias_v[CV];
         detail::static_for<CV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
@@ -278,21 +307,21 @@ struct conv2d_direct_channels {
         detail::static_for<NP>([&]<std::size_t i>() CTNN_SIMD_INLINE {
             detail::static_for<CV>([&]<std::size_t j>() CTNN_SIMD_INLINE { acc[i][j] = bias_v[j]; });
         });
+        const T* t0 = src + Src::at(0, 0, 0, x0);
         for (std::size_t c = 0; c < cin_g; ++c) {
-            const T* t = tile + c * tile_t::channel_tile + x0;
+            const T* t = t0 + Src::at(c, 0, 0, 0);
             const T* wc = pack + c * KK * CV * W;
             for (std::size_t ky = 0; ky < KH; ++ky) {
-                const T* tk = t + tile_t::at(ky, 0);
+                const T* tk = t + Src::at(0, ky, 0, 0);
                 const T* wk = wc + ky * KW * CV * W;
                 detail::static_for<KW>([&]<std::size_t kx>() CTNN_SIMD_INLINE {
-                    constexpr std::size_t at = tile_t::at(0, kx);
                     V wv[CV];
                     detail::static_for<CV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
                         wv[j] = V::load_aligned(wk + (kx * CV + j) * W);
                         if constexpr (NP > 1) detail::pin<A>(wv[j]);
                     });
                     detail::static_for<NP>([&]<std::size_t i>() CTNN_SIMD_INLINE {
-                        V xv(tk[at + i]);
+                        V xv(tk[Src::at(0, 0, kx, i)]);
                         if constexpr (CV > 1) detail::pin<A>(xv);
                         detail::static_for<CV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
                             acc[i][j] = detail::fma<A>(xv, wv[j], acc[i][j]);
@@ -565,6 +594,17 @@ consteval bool check_conv_gemm() {
     return ok;
 }
 } // namespace detail
+
+/// Whether the forced kernel Choice suits the shape G; a bound conv2d layer evaluates this,
+/// so a wrong kernel_choice<> fails when the network is bound, not only in forward.
+template <conv2d_geometry G, conv_kernel Choice>
+consteval bool conv2d_choice_fits() {
+    if constexpr (Choice == conv_kernel::gemm)
+        return detail::check_conv_gemm<G.kernel_h, G.kernel_w, G.stride_h, G.stride_w, G.pad_top, G.pad_left, G.in_h,
+                                       G.in_w, G.out_h, G.out_w>();
+    else
+        return true;
+}
 
 /// out = conv(in, weight) + bias with the kernel Choice names (or the one the shape picks).
 template <conv2d_geometry G, conv_kernel Choice, class T>

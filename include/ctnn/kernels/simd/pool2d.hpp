@@ -2,11 +2,14 @@
 // geometry G, generic over the arch tag A; every other pooling runs the reference kernel.
 // Same results as kernels/reference/pool2d.hpp, bit for bit: the same sums in the same
 // order, NaN propagating through max, and max's gradient going to the first largest cell
-// of each window (rows, then columns; a NaN wins over numbers).
+// of each window (rows, then columns; a NaN wins over numbers). Max forward takes the rows
+// first, so only the sign of a zero maximum (+0 and -0 tie) or which of several NaNs comes
+// out may differ from the reference's.
 //
 // Each output row reads two input rows; a vector of outputs reads 2W values of each, split
 // into even and odd columns (deinterleave), so the four cells of each window land in four
-// vectors. Backward interleaves the four gradient vectors back into the two rows.
+// vectors (max forward: the two rows' maximum is split, one deinterleave instead of two).
+// Backward interleaves the four gradient vectors back into the two rows.
 #pragma once
 
 #include <algorithm>
@@ -75,21 +78,30 @@ struct pool2d_2x2 {
         split(r0 + G.in_w, c, d);
     }
 
-    /// max as the reference takes it: a NaN on either side wins. (xsimd 8's != is ordered,
-    /// false for NaN, hence isnan.)
+    /// max(x, y), or the NaN if either is one: the ISA's max (x > y ? x : y, which gives
+    /// y when either is NaN) needs the fix only where x is NaN.
     static V max_nan(const V& x, const V& y) noexcept {
-        return xsimd::select(xsimd::isnan(x), x, xsimd::select(xsimd::isnan(y), y, xsimd::max(x, y)));
+        return xsimd::select(xsimd::isnan(x), x, xsimd::max(x, y));
     }
 
     template <std::size_t L>
     static void forward_vec(const T* r0, T* z) noexcept {
-        V a, b, c, d;
-        cells<L>(r0, a, b, c, d);
         V r;
-        if constexpr (Kind == pool_kind::max)
-            r = max_nan(max_nan(max_nan(a, b), c), d);
-        else
-            r = (((a + b) + c) + d) / V(T(4));
+        if constexpr (Kind == pool_kind::max) {
+            // Max is order-free (up to which NaN, or which zero of a +0/-0 tie, wins): the two
+            // rows first, on whole vectors, then one split into even and odd columns.
+            constexpr std::size_t lo = 2 * L < W ? 2 * L : W, hi = 2 * L > W ? 2 * L - W : 0;
+            const V v0 = max_nan(detail::load<lo, A>(r0), detail::load<lo, A>(r0 + G.in_w));
+            V v1(T(0));
+            if constexpr (hi != 0) v1 = max_nan(detail::load<hi, A>(r0 + W), detail::load<hi, A>(r0 + G.in_w + W));
+            V even, odd;
+            detail::deinterleave<A>(v0, v1, even, odd, A{});
+            r = max_nan(even, odd);
+        } else {
+            V a, b, c, d;
+            cells<L>(r0, a, b, c, d);
+            r = (((a + b) + c) + d) * V(T(0.25)); // the reference's sum order; x * 0.25 == x / 4 exactly
+        }
         detail::store<L, A>(z, r);
     }
 
