@@ -12,7 +12,7 @@ Regenerate (only on purpose: the fixtures are the committed truth):
 
 and is reproducible: seeds come from the case names, no time stamps, one torch thread, so
 running it twice gives byte-identical files. The C++ tests need no torch: each group below
-(conv_shapes, conv_options, pool, misc, nets) is one executable, <group>_test.cpp, that runs
+(conv_shapes, conv_options, pool, misc, nets, onnx_layers, onnx_padding) is one executable, <group>_test.cpp, that runs
 every case of the group in float and in double through golden_runner.hpp. To add a case, add
 a line to the lists below and rerun; the new file and type appear by themselves.
 
@@ -50,7 +50,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
 INC = os.path.join(HERE, "golden_cases.inc")
-GROUPS = ("conv_shapes", "conv_options", "pool", "misc", "nets")
+GROUPS = ("conv_shapes", "conv_options", "pool", "misc", "nets", "onnx_layers", "onnx_padding")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -93,6 +93,22 @@ def spatial_out(in_hw, k, p, s, d, rounding):
     extra_h = max(0, (oh - 1) * sh + dh * (kh - 1) + 1 - (h + t + b))
     extra_w = max(0, (ow - 1) * sw + dw * (kw - 1) + 1 - (w + l + r))
     return (oh, ow), (extra_h, extra_w)
+
+
+def auto_pads(in_hw, k, s, d, mode):
+    """ONNX auto_pad SAME_UPPER / SAME_LOWER as (top, left, bottom, right): Out = ceil(In / S),
+    total = max((Out - 1) * S + (K - 1) * D + 1 - In, 0), the odd cell at the end (upper) or
+    the beginning (lower). valid: no padding."""
+    if mode == "valid":
+        return (0, 0, 0, 0)
+    sides = []
+    for n, kk, ss, dd in zip(in_hw, k, s, d):
+        out = -(-n // ss)
+        total = max((out - 1) * ss + (kk - 1) * dd + 1 - n, 0)
+        half = total // 2
+        sides.append((half, total - half) if mode == "same_upper" else (total - half, half))
+    (t, b), (l, r) = sides
+    return (t, l, b, r)
 
 
 def cpp_hw(v):
@@ -161,12 +177,13 @@ class PaddedAvgPool(nn.Module):
 
 
 class Conv:
-    def __init__(self, out, kernel, pad=0, stride=1, dilation=1, groups=1, bias=True, rounding="strict"):
+    def __init__(self, out, kernel, pad=0, stride=1, dilation=1, groups=1, bias=True, rounding="strict", auto=None):
         self.out, self.kernel, self.pad, self.stride = out, kernel, pad, stride
         self.dilation, self.groups, self.bias, self.rounding = dilation, groups, bias, rounding
+        self.auto = auto  # None, "same_upper", "same_lower" or "valid"
 
     def cpp(self):
-        opts = []
+        opts = ["ctnn::%s" % self.auto] if self.auto else []
         if any(pads(self.pad)):
             opts.append("ctnn::pad<%s>" % cpp_list(self.pad))
         if pair(self.stride) != (1, 1):
@@ -184,6 +201,8 @@ class Conv:
     def build(self, in_shape):
         c, h, w = in_shape
         k, p, s, d = pair(self.kernel), pads(self.pad), pair(self.stride), pair(self.dilation)
+        if self.auto:
+            p = auto_pads((h, w), k, s, d, self.auto)
         (oh, ow), (eh, ew) = spatial_out((h, w), k, p, s, d, self.rounding)
         t, l, b, r = p
         if t == b and l == r and eh == 0 and ew == 0:
@@ -194,14 +213,15 @@ class Conv:
 
 
 class Pool:
-    def __init__(self, kind, window, pad=0, stride=None, dilation=1, rounding="strict", include_pad=None):
+    def __init__(self, kind, window, pad=0, stride=None, dilation=1, rounding="strict", include_pad=None, auto=None):
         assert kind in ("max", "avg")
         assert include_pad is None or kind == "avg"
         self.kind, self.window, self.pad, self.stride = kind, window, pad, stride
         self.dilation, self.rounding, self.include_pad = dilation, rounding, include_pad
+        self.auto = auto
 
     def cpp(self):
-        opts = []
+        opts = ["ctnn::%s" % self.auto] if self.auto else []
         if any(pads(self.pad)):
             opts.append("ctnn::pad<%s>" % cpp_list(self.pad))
         if self.stride is not None:
@@ -218,6 +238,8 @@ class Pool:
         c, h, w = in_shape
         k, p, d = pair(self.window), pads(self.pad), pair(self.dilation)
         s = pair(self.stride if self.stride is not None else self.window)
+        if self.auto:
+            p = auto_pads((h, w), k, s, d, self.auto)
         (oh, ow), (eh, ew) = spatial_out((h, w), k, p, s, d, self.rounding)
         t, l, b, r = p
         ceil = self.rounding == "ceil"
@@ -274,6 +296,139 @@ flatten = Simple("ctnn::flatten", nn.Flatten, lambda s: (math.prod(s),))
 def leaky_relu(slope=None):
     cpp = "ctnn::leaky_relu<>" if slope is None else "ctnn::leaky_relu<%r>" % slope
     return Simple(cpp, lambda: nn.LeakyReLU(0.01 if slope is None else slope))
+
+
+def cpp_real(v):
+    return repr(float(v))
+
+
+def elu(alpha=None):
+    cpp = "ctnn::elu<>" if alpha is None else "ctnn::elu<%s>" % cpp_real(alpha)
+    return Simple(cpp, lambda: nn.ELU(1.0 if alpha is None else alpha))
+
+
+def clip(lo, hi):
+    return Simple("ctnn::clip<%s, %s>" % (cpp_real(lo), cpp_real(hi)), lambda: nn.Hardtanh(lo, hi))
+
+
+relu6 = Simple("ctnn::relu6", nn.ReLU6)
+
+
+class WholeSoftmax(nn.Module):
+    """Softmax or log-softmax over each sample as one vector, whatever its rank."""
+
+    def __init__(self, log):
+        super().__init__()
+        self.log = log
+
+    def forward(self, x):
+        flat = x.flatten(1)
+        return (flat.log_softmax(1) if self.log else flat.softmax(1)).view_as(x)
+
+
+whole_softmax = Simple("ctnn::softmax", lambda: WholeSoftmax(False))
+log_softmax = Simple("ctnn::log_softmax", lambda: WholeSoftmax(True))
+
+
+def softmax_along(axis, log=False):
+    cpp = "ctnn::%ssoftmax_along<%d>" % ("log_" if log else "", axis)
+    return Simple(cpp, lambda: (nn.LogSoftmax if log else nn.Softmax)(dim=axis + 1))
+
+
+global_avg_pool = Simple("ctnn::global_avg_pool", lambda: nn.AdaptiveAvgPool2d(1), lambda s: (s[0], 1, 1))
+global_max_pool = Simple("ctnn::global_max_pool", lambda: nn.AdaptiveMaxPool2d(1), lambda s: (s[0], 1, 1))
+
+
+class ZeroPad:
+    def __init__(self, *p):
+        self.p = p
+
+    def cpp(self):
+        return "ctnn::zero_pad<%s>" % cpp_list(self.p)
+
+    def build(self, in_shape):
+        c, h, w = in_shape
+        t, l, b, r = pads(self.p if len(self.p) > 1 else self.p[0])
+        return nn.ZeroPad2d((l, r, t, b)), (c, h + t + b, w + l + r)
+
+
+class ElementSlopes(nn.Module):
+    """PReLU with one slope per value of the sample (PyTorch's PReLU has 1 or C)."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(*shape, dtype=torch.float64))
+
+    def forward(self, x):
+        return torch.where(x > 0, x, self.weight * x)
+
+
+class PReLU:
+    def __init__(self, mode="per_channel"):
+        self.mode = mode
+
+    def cpp(self):
+        return "ctnn::prelu<>" if self.mode == "per_channel" else "ctnn::prelu<ctnn::prelu_slopes::%s>" % self.mode
+
+    def build(self, in_shape):
+        if self.mode == "per_element":
+            return ElementSlopes(in_shape), in_shape
+        return nn.PReLU(1 if self.mode == "shared" else in_shape[0], dtype=torch.float64), in_shape
+
+
+class BatchNorm:
+    """BatchNorm2d / 1d at inference (running statistics set by run_case)."""
+
+    def cpp(self):
+        return "ctnn::batch_norm<>"
+
+    def build(self, in_shape):
+        kind = nn.BatchNorm2d if len(in_shape) == 3 else nn.BatchNorm1d
+        return kind(in_shape[0], dtype=torch.float64), in_shape
+
+
+class NumpyGemm(nn.Module):
+    """ONNX Gemm on each sample, computed by numpy (PyTorch has no Gemm with transposes):
+    Y = alpha * A' B' + beta * C, the sample being A (1 x K flat, C x HW for C x H x W)."""
+
+    def __init__(self, rows, cols, n, alpha, beta, trans_a, trans_b, bias, flat):
+        super().__init__()
+        self.rows, self.cols, self.alpha, self.beta = rows, cols, alpha, beta
+        self.trans_a, self.trans_b = trans_a, trans_b
+        m, k = (cols, rows) if trans_a else (rows, cols)
+        self.weight = nn.Parameter(torch.empty(*((n, k) if trans_b else (k, n)), dtype=torch.float64))
+        self.bias = nn.Parameter(torch.empty(m, n, dtype=torch.float64)) if bias else None
+        self.out_shape = (n,) if flat and not trans_a else (m, n, 1)
+
+    def forward(self, x):
+        a = x.detach().numpy().reshape(x.shape[0], self.rows, self.cols)
+        if self.trans_a:
+            a = a.transpose(0, 2, 1)
+        b = self.weight.detach().numpy()
+        if self.trans_b:
+            b = b.T
+        y = self.alpha * np.einsum("bmk,kn->bmn", a, b)
+        if self.bias is not None:
+            y = y + self.beta * self.bias.detach().numpy()
+        return torch.from_numpy(np.ascontiguousarray(y)).reshape((x.shape[0],) + self.out_shape)
+
+
+class Gemm:
+    def __init__(self, n, alpha=1.0, beta=1.0, trans_a=False, trans_b=False, bias=True):
+        self.n, self.alpha, self.beta = n, alpha, beta
+        self.trans_a, self.trans_b, self.bias = trans_a, trans_b, bias
+
+    def cpp(self):
+        opts = [o for o, on in (("ctnn::trans_a", self.trans_a), ("ctnn::trans_b", self.trans_b),
+                                ("ctnn::no_bias", not self.bias)) if on]
+        return cpp_layer("gemm", [str(self.n), cpp_real(self.alpha), cpp_real(self.beta)], opts)
+
+    def build(self, in_shape):
+        rows = in_shape[0] if len(in_shape) == 3 else 1
+        cols = math.prod(in_shape) // rows
+        m = NumpyGemm(rows, cols, self.n, self.alpha, self.beta, self.trans_a, self.trans_b, self.bias,
+                      len(in_shape) == 1)
+        return m, m.out_shape
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,6 +546,64 @@ case("misc", "softmax_extremes", (10,), [softmax], batch=4, data=softmax_data)
 case("misc", "softmax_single", (1,), [softmax], batch=2)
 case("misc", "softmax_37", (37,), [softmax], batch=1, data=lambda x: x.mul_(8.0))
 
+# Layers and options for ONNX models; PyTorch where it has the op, numpy for Gemm.
+def onnx(name, in_shape, layers, batch=1, data=None):
+    """Element-wise layers, softmax, pads, global pools and gemm: cheap to compile."""
+    case("onnx_layers", name, in_shape, layers, batch, data)
+
+
+def onnx_padding(name, in_shape, layers, batch=1, data=None):
+    """conv2d and the pools with auto padding, batch_norm, a whole ONNX-style network."""
+    case("onnx_padding", name, in_shape, layers, batch, data)
+
+
+onnx("elu_default", (2, 4, 5), [elu()], batch=2, data=lambda x: x.mul_(3.0))
+onnx("elu_03", (11,), [elu(0.3)], data=lambda x: x.mul_(4.0))
+onnx("clip_m1_2", (3, 3, 4), [clip(-0.5, 0.25)], batch=2)
+onnx("relu6_chw", (2, 3, 3), [relu6], data=lambda x: x.mul_(10.0))
+onnx("prelu_channel", (3, 4, 4), [PReLU()], batch=2)
+onnx("prelu_shared", (2, 3, 3), [PReLU("shared")])
+onnx("prelu_element", (2, 3, 2), [PReLU("per_element")], batch=2)
+onnx("prelu_flat", (9,), [PReLU()])
+onnx("softmax_chw", (2, 3, 4), [whole_softmax], batch=2, data=lambda x: x.mul_(5.0))
+onnx("log_softmax_flat", (10,), [log_softmax], batch=4, data=softmax_data)
+onnx("log_softmax_chw", (2, 2, 3), [log_softmax])
+onnx("softmax_along_c", (4, 3, 5), [softmax_along(0)], batch=2, data=lambda x: x.mul_(8.0))
+onnx("softmax_along_h", (2, 5, 3), [softmax_along(1)])
+onnx("softmax_along_w", (2, 3, 6), [softmax_along(2)], batch=2)
+onnx("log_softmax_along_c", (5, 2, 2), [softmax_along(0, log=True)], batch=2)
+onnx("log_softmax_along_w", (2, 2, 7), [softmax_along(2, log=True)])
+onnx("softmax_along_flat", (8,), [softmax_along(0)], batch=3)
+onnx("global_avg_pool", (4, 5, 6), [global_avg_pool], batch=2)
+onnx("global_max_pool", (3, 4, 7), [global_max_pool], batch=2)
+onnx("zero_pad_1", (2, 3, 4), [ZeroPad(1)])
+onnx("zero_pad_hw", (2, 3, 4), [ZeroPad(2, 0)], batch=2)
+onnx("zero_pad_tlbr", (3, 2, 3), [ZeroPad(0, 1, 2, 3)])
+onnx("gemm_flat", (6,), [Gemm(4)], batch=3)
+onnx("gemm_flat_ab", (5,), [Gemm(3, 0.5, 2.0, trans_b=True)], batch=2)
+onnx("gemm_flat_trans_a", (4,), [Gemm(3, 1.5, 0.25, trans_a=True)])
+onnx("gemm_chw_trans_ab", (3, 2, 2), [Gemm(5, 0.75, 1.25, trans_a=True, trans_b=True)], batch=2)
+onnx("gemm_chw_no_bias", (3, 1, 4), [Gemm(2, 2.0, 1.0, bias=False)])
+onnx_padding("conv_same_upper_s2", (2, 8, 7), [Conv(3, 3, stride=2, auto="same_upper")], batch=2)
+onnx_padding("conv_same_lower_s2", (2, 8, 7), [Conv(3, 3, stride=2, auto="same_lower")], batch=2)
+onnx_padding("conv_same_lower_k4_dil", (2, 7, 9), [Conv(2, (4, 2), dilation=(1, 3), auto="same_lower")])
+onnx_padding("conv_valid", (2, 6, 7), [Conv(3, 3, auto="valid")])
+onnx_padding("max_same_upper_k3_s2", (2, 7, 8), [Pool("max", 3, stride=2, auto="same_upper")], data=negative)
+onnx_padding("max_same_lower_k2_s1", (2, 5, 6), [Pool("max", 2, stride=1, auto="same_lower")], data=negative)
+onnx_padding("avg_same_lower_k4_s1", (2, 6, 5), [Pool("avg", 4, stride=1, auto="same_lower")])
+onnx_padding("avg_same_upper_k3_s2_exclude", (2, 7, 6), [Pool("avg", 3, stride=2, include_pad=False, auto="same_upper")])
+onnx_padding("batch_norm_inference", (3, 4, 4), [BatchNorm()], batch=2)
+onnx_padding("batch_norm_inference_flat", (6,), [BatchNorm()], batch=3)
+onnx_padding("onnx_style_net", (3, 12, 12), [
+    Conv(8, 3, stride=2, auto="same_upper"), BatchNorm(), PReLU(),
+    Conv(8, 3, groups=8, auto="same_lower"), relu6,
+    Conv(16, 1), BatchNorm(), elu(),
+    Pool("max", 3, stride=2, auto="same_upper"),
+    ZeroPad(1, 0, 0, 1), Conv(12, 2, auto="valid"), clip(-1.0, 1.0),
+    global_avg_pool, flatten, Gemm(5, 1.0, 1.0, trans_b=True), log_softmax,
+], batch=2)
+
+
 # LeNet-5 exactly as tests/unit/network_test.cpp, inputs in [0, 1).
 case("nets", "lenet5", (1, 28, 28), [
     Conv(6, 5, pad=2), relu, Pool("max", 2),
@@ -441,11 +654,15 @@ def run_case(c):
     for layer in c["layers"]:
         m, shape = layer.build(shape)
         modules.append(m)
-    model = nn.Sequential(*modules).double()
+    model = nn.Sequential(*modules).double().eval()  # batch_norm runs on its running statistics
     gen = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for p in model.parameters():
             p.copy_(uniform(p.shape, gen) if c["init"] == "uniform" else to_f32(p))
+        for m in modules:
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.running_mean.copy_(uniform(m.running_mean.shape, gen))
+                m.running_var.copy_(to_f32(uniform(m.running_var.shape, gen).abs() + 0.5))
         x = uniform((c["batch"],) + c["in_shape"], gen)
         if c["data"] is not None:
             c["data"](x)
@@ -456,6 +673,8 @@ def run_case(c):
     tensors = [("input", x)]
     for key, value in model.state_dict().items():
         module, tensor = key.split(".")
+        if tensor == "num_batches_tracked":  # PyTorch's counter, not a ctnn tensor
+            continue
         tensors.append(("%d.%s" % (int(module) + 1, tensor), value))
     tensors.append(("output", y))
     return tensors
@@ -507,9 +726,24 @@ def check_emulation():
                 assert torch.allclose(conv(x), padded(x), rtol=0, atol=1e-13), ("conv", k, s, p, d)
 
 
+def check_auto_pad():
+    """same_upper at stride 1 is PyTorch's padding="same" (which puts the odd cell at the end)."""
+    gen = torch.Generator().manual_seed(2)
+    x = uniform((1, 2, 7, 8), gen)
+    for k, d in [((3, 3), (1, 1)), ((4, 2), (1, 1)), ((3, 2), (2, 3))]:
+        conv = nn.Conv2d(2, 3, k, 1, "same", d, dtype=torch.float64)
+        t, l, b, r = auto_pads((7, 8), k, (1, 1), d, "same_upper")
+        padded = PaddedConv(2, 3, k, (1, 1), d, 1, True, (l, r, t, b))
+        padded.load_state_dict(conv.state_dict())
+        with torch.no_grad():
+            assert torch.allclose(conv(x), padded(x), rtol=0, atol=1e-13), ("same_upper", k, d)
+    assert auto_pads((5, 5), (4, 4), (1, 1), (1, 1), "same_lower") == (2, 2, 1, 1)
+
+
 def main():
     torch.set_num_threads(1)  # one summation order on every run
     check_emulation()
+    check_auto_pad()
     os.makedirs(DATA, exist_ok=True)
     for f in os.listdir(DATA):
         if f.endswith(".golden"):

@@ -48,7 +48,8 @@ TEST(golden_harness, every_fixture_has_its_case) {
     for (const auto& names :
          {golden::names_of(golden::conv_shapes_cases{}), golden::names_of(golden::conv_options_cases{}),
           golden::names_of(golden::pool_cases{}), golden::names_of(golden::misc_cases{}),
-          golden::names_of(golden::nets_cases{})})
+          golden::names_of(golden::nets_cases{}), golden::names_of(golden::onnx_layers_cases{}),
+          golden::names_of(golden::onnx_padding_cases{})})
         for (auto n : names) EXPECT_TRUE(listed.emplace(n).second) << "case listed twice: " << n;
     std::set<std::string> files;
     for (const auto& entry : std::filesystem::directory_iterator(CTNN_GOLDEN_DATA_DIR))

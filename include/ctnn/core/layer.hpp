@@ -37,6 +37,10 @@ struct param_tensor {
     std::array<std::size_t, 4> dims;
     /// False for state that training updates without gradients (BatchNorm's running statistics).
     bool trainable = true;
+    /// True when ctnn::initialize sets every value to `initial_value` instead of applying the
+    /// weight scheme (PReLU's slopes start at 0.25, as PyTorch's).
+    bool fixed_initial = false;
+    double initial_value = 0;
 };
 
 /// A parameter tensor of a whole network: entry, name, and offset in the parameter block.
@@ -78,6 +82,24 @@ struct bound_base {
     static constexpr std::size_t state_size = 0;
 };
 
+/// same_upper, same_lower and valid work the padding out themselves: alone, and without
+/// pad<>; the same_* fix the output size, so ceil_mode has nothing to round.
+template <class... Options>
+consteval bool check_auto_pad() {
+    constexpr std::size_t autos = (std::size_t{0} + ... + (Options::kind == option_kind::auto_pad ? 1 : 0));
+    constexpr bool has_pad = ((Options::kind == option_kind::pad) || ...);
+    constexpr bool has_same = (std::is_same_v<Options, same_upper> || ...) || (std::is_same_v<Options, same_lower> || ...);
+    constexpr bool has_ceil = (std::is_same_v<Options, ceil_mode> || ...);
+    static_assert(autos <= 1, "ctnn: same_upper, same_lower and valid exclude one another; keep one");
+    static_assert(autos != 1 || !has_pad,
+                  "ctnn: same_upper, same_lower and valid work the padding out themselves; remove ctnn::pad<> "
+                  "(or the auto padding, to pad by hand)");
+    static_assert(autos > 1 || has_pad || !has_same || !has_ceil,
+                  "ctnn: same_upper and same_lower fix the output size at ceil(In / Stride), so there is "
+                  "nothing to round; remove ctnn::ceil_mode");
+    return autos <= 1 && !(autos == 1 && has_pad) && !(has_same && has_ceil);
+}
+
 template <class Layer, std::size_t Allowed, class... Options>
 consteval bool check_options() {
     constexpr bool all_options = (layer_option<Options> && ...);
@@ -89,14 +111,16 @@ consteval bool check_options() {
         constexpr bool allowed = (((static_cast<std::size_t>(Options::kind) & ~Allowed) == 0) && ...);
         static_assert(allowed, "ctnn: this layer does not take this option "
                                "(docs/layers.md lists the options of each layer)");
+        constexpr auto auto_pad = static_cast<std::size_t>(option_kind::auto_pad);
         constexpr bool unique = [&] {
             for (std::size_t i = 1; i < sizeof(kinds) / sizeof(kinds[0]); ++i)
                 for (std::size_t j = i + 1; j < sizeof(kinds) / sizeof(kinds[0]); ++j)
-                    if (kinds[i] == kinds[j]) return false;
+                    if (kinds[i] == kinds[j] && kinds[i] != auto_pad) return false;
             return true;
         }();
         static_assert(unique, "ctnn: the same option is given twice in one layer; keep one");
-        return allowed && unique;
+        constexpr bool padding_ok = !allowed || check_auto_pad<Options...>();
+        return allowed && unique && padding_ok;
     }
     return false;
 }

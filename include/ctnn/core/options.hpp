@@ -27,13 +27,25 @@ enum class option_kind : std::uint16_t {
     rounding = 32,
     count_pad = 64,
     kernel = 128,
+    auto_pad = 256,
+    trans_a = 512,
+    trans_b = 1024,
+};
+
+/// ONNX's auto_pad: padding worked out when the layer is bound, from the input size.
+enum class auto_padding : std::uint8_t {
+    none,       ///< pad<> or no padding
+    same_upper, ///< Out = ceil(In / Stride), the odd extra cell at the end (bottom, right)
+    same_lower, ///< Out = ceil(In / Stride), the odd extra cell at the beginning (top, left)
+    valid,      ///< no padding
 };
 
 /// Which conv2d forward kernel runs (kernel_choice<>); backward follows the same choice
 /// between the SIMD kernels and the reference.
 enum class conv_kernel : std::uint8_t {
     automatic, ///< from the shape: gemm for a 1x1 stride-1 unpadded conv, else direct
-    direct,    ///< direct convolution, register-blocked over output channels and width
+    direct,    ///< direct convolution, vectorized along the output width (or, for rows narrow
+               ///< next to the vector, along the output channels)
     gemm,      ///< GEMM on the input as it lies (1x1 kernel, stride 1, no padding only)
     reference, ///< the scalar reference kernels (the oracle)
 };
@@ -49,6 +61,8 @@ struct spatial_options {
     ctnn::rounding round = rounding::strict;
     bool count_include_pad = true;
     conv_kernel kernel = conv_kernel::automatic;
+    ctnn::auto_padding auto_pad = auto_padding::none;
+    bool trans_a = false, trans_b = false;
 };
 
 namespace detail {
@@ -110,7 +124,7 @@ struct groups : detail::option_tag {
     static constexpr void apply(spatial_options& o) noexcept { o.groups = G; }
 };
 
-/// A conv2d or dense without the bias term.
+/// A conv2d, dense or gemm without the bias term.
 struct no_bias : detail::option_tag {
     static constexpr option_kind kind = option_kind::bias;
     static constexpr void apply(spatial_options& o) noexcept { o.bias = false; }
@@ -145,6 +159,37 @@ template <conv_kernel K>
 struct kernel_choice : detail::option_tag {
     static constexpr option_kind kind = option_kind::kernel;
     static constexpr void apply(spatial_options& o) noexcept { o.kernel = K; }
+};
+
+/// conv2d and the pools: pad so that Out = ceil(In / Stride), an odd extra cell at the end
+/// (bottom, right), as ONNX's auto_pad SAME_UPPER (and TensorFlow's "SAME").
+struct same_upper : detail::option_tag {
+    static constexpr option_kind kind = option_kind::auto_pad;
+    static constexpr void apply(spatial_options& o) noexcept { o.auto_pad = auto_padding::same_upper; }
+};
+
+/// As same_upper, the odd extra cell at the beginning (top, left): ONNX's SAME_LOWER.
+struct same_lower : detail::option_tag {
+    static constexpr option_kind kind = option_kind::auto_pad;
+    static constexpr void apply(spatial_options& o) noexcept { o.auto_pad = auto_padding::same_lower; }
+};
+
+/// No padding, spelled out: ONNX's auto_pad VALID.
+struct valid : detail::option_tag {
+    static constexpr option_kind kind = option_kind::auto_pad;
+    static constexpr void apply(spatial_options& o) noexcept { o.auto_pad = auto_padding::valid; }
+};
+
+/// gemm: multiply by the transpose of the input matrix A.
+struct trans_a : detail::option_tag {
+    static constexpr option_kind kind = option_kind::trans_a;
+    static constexpr void apply(spatial_options& o) noexcept { o.trans_a = true; }
+};
+
+/// gemm: the weight B is stored N x K and multiplied transposed.
+struct trans_b : detail::option_tag {
+    static constexpr option_kind kind = option_kind::trans_b;
+    static constexpr void apply(spatial_options& o) noexcept { o.trans_b = true; }
 };
 
 /// A type usable inside a layer's <> as an option.

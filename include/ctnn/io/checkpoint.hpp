@@ -105,6 +105,38 @@ constexpr void hash_fields(fnv1a64& h, const kernels::reference::batch_norm_geom
     h.u64(std::bit_cast<std::uint64_t>(g.momentum));
 }
 
+constexpr void hash_fields(fnv1a64& h, const gemm_geometry& g) noexcept {
+    h.text("gemm_geometry");
+    h.u64(g.a_rows);
+    h.u64(g.a_cols);
+    h.u64(g.n);
+    h.u64(g.trans_a ? 1 : 0);
+    h.u64(g.trans_b ? 1 : 0);
+    h.u64(g.bias ? 1 : 0);
+    h.u64(std::bit_cast<std::uint64_t>(g.alpha));
+    h.u64(std::bit_cast<std::uint64_t>(g.beta));
+}
+
+constexpr void hash_fields(fnv1a64& h, const pad2d_geometry& g) noexcept {
+    h.text("pad2d_geometry");
+    for (const std::size_t v : {g.channels, g.in_h, g.in_w, g.pad_top, g.pad_left, g.pad_bottom, g.pad_right})
+        h.u64(v);
+}
+
+constexpr void hash_fields(fnv1a64& h, const axis_geometry& g) noexcept {
+    h.text("axis_geometry");
+    h.u64(g.outer);
+    h.u64(g.length);
+    h.u64(g.inner);
+}
+
+constexpr void hash_fields(fnv1a64& h, const prelu_geometry& g) noexcept {
+    h.text("prelu_geometry");
+    h.u64(g.size);
+    h.u64(g.slopes);
+    h.u64(g.spatial);
+}
+
 template <class G>
 concept hashable_geometry = requires(fnv1a64& h, const G& g) { hash_fields(h, g); };
 

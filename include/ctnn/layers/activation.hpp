@@ -1,5 +1,6 @@
-// Element-wise activations: relu, leaky_relu<Slope>, sigmoid, tanh, identity. Any input
-// shape; the output has the same shape; they run in place inside a network. No parameters.
+// Element-wise activations: relu, leaky_relu<Slope>, elu<Alpha>, clip<Lo, Hi> (and relu6),
+// sigmoid, tanh, identity. Any input shape; the output has the same shape; they run in place
+// inside a network. No parameters.
 #pragma once
 
 #include <array>
@@ -23,7 +24,9 @@ struct elementwise_layer : layer_tag {
         static constexpr std::string_view name = Name;
         /// Real-valued hyperparameters (leaky_relu's slope), for checkpoint hashes.
         static constexpr auto hyperparameters = [] {
-            if constexpr (requires { Descriptor::slope; })
+            if constexpr (requires { Descriptor::hyperparameters; })
+                return Descriptor::hyperparameters;
+            else if constexpr (requires { Descriptor::slope; })
                 return std::array<double, 1>{Descriptor::slope};
             else
                 return std::array<double, 0>{};
@@ -43,7 +46,21 @@ struct elementwise_layer : layer_tag {
 
 inline constexpr std::string_view relu_name = "relu", leaky_relu_name = "leaky_relu",
                                   sigmoid_name = "sigmoid", tanh_name = "tanh",
-                                  identity_name = "identity";
+                                  identity_name = "identity", elu_name = "elu", clip_name = "clip";
+
+template <real Alpha>
+consteval bool elu_check() {
+    static_assert(Alpha.value() >= 0, "ctnn::elu: alpha must not be negative (backward reads the sign of x "
+                                      "from the output)");
+    return true; // reported above: one mistake, one error
+}
+
+template <real Lo, real Hi>
+consteval bool clip_check() {
+    static_assert(Lo.value() <= Hi.value(), "ctnn::clip: need Lo <= Hi (clip<Lo, Hi> keeps x in [Lo, Hi]); "
+                                            "swap the bounds");
+    return true;
+}
 
 } // namespace detail
 
@@ -61,6 +78,27 @@ struct leaky_relu
     static constexpr double slope = Slope.value();
     static constexpr kernels::reference::leaky_relu_op op{slope};
 };
+
+/// x for x > 0, Alpha * (e^x - 1) otherwise (ONNX Elu, PyTorch's ELU; default alpha 1).
+template <real Alpha = 1.0>
+struct elu : detail::elementwise_layer<elu<Alpha>, kernels::reference::elu_op, detail::elu_name> {
+    static_assert(detail::elu_check<Alpha>());
+    static constexpr double alpha = Alpha.value();
+    static constexpr std::array<double, 1> hyperparameters{alpha};
+    static constexpr kernels::reference::elu_op op{alpha};
+};
+
+/// min(max(x, Lo), Hi) (ONNX Clip, PyTorch's clamp and hardtanh); bounds may be infinite.
+template <real Lo, real Hi>
+struct clip : detail::elementwise_layer<clip<Lo, Hi>, kernels::reference::clip_op, detail::clip_name> {
+    static_assert(detail::clip_check<Lo, Hi>());
+    static constexpr double lo = Lo.value(), hi = Hi.value();
+    static constexpr std::array<double, 2> hyperparameters{lo, hi};
+    static constexpr kernels::reference::clip_op op{lo, hi};
+};
+
+/// min(max(x, 0), 6), as PyTorch's ReLU6 (a clip, and named "clip" in summaries).
+using relu6 = clip<0.0, 6.0>;
 
 /// 1 / (1 + e^-x)
 struct sigmoid : detail::elementwise_layer<sigmoid, kernels::reference::sigmoid_op, detail::sigmoid_name> {

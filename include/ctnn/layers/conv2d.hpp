@@ -1,5 +1,6 @@
 // ctnn::conv2d<OutChannels, Kernel, Options...>: 2-D convolution over a C x H x W input.
-// Options: pad<>, stride<>, dilation<>, groups<>, no_bias, floor_mode, ceil_mode, kernel_choice<>.
+// Options: pad<> (or same_upper, same_lower, valid), stride<>, dilation<>, groups<>, no_bias,
+// floor_mode, ceil_mode, kernel_choice<>.
 // Parameters (PyTorch layout): weight O x (C/groups) x KH x KW, then bias O.
 #pragma once
 
@@ -74,7 +75,7 @@ struct conv2d : detail::layer_tag {
         detail::check_options<conv2d, detail::option_mask<option_kind::pad, option_kind::stride,
                                                            option_kind::dilation, option_kind::groups,
                                                            option_kind::bias, option_kind::rounding,
-                                                           option_kind::kernel>,
+                                                           option_kind::kernel, option_kind::auto_pad>,
                               Options...>();
     static constexpr spatial_options options = detail::fold_options<Options...>();
 
@@ -89,8 +90,8 @@ struct conv2d<OutChannels, Kernel, Options...>::bind {
     static_assert(options_ok || true); // instantiates the option checks
     static constexpr bool input_ok = detail::conv2d_input<Index, conv2d, In>();
     using in3 = std::conditional_t<input_ok, In, shape<1, 1, 1>>;
-    static constexpr spatial_options o = options;
     static constexpr std::size_t in_c = in3::dims[0], in_h = in3::dims[1], in_w = in3::dims[2];
+    static constexpr spatial_options o = detail::resolve_auto_pad(options, in_h, in_w, Kernel.h, Kernel.w);
     static constexpr bool channels_ok = detail::conv2d_channels<Index, in_c, OutChannels, o.groups>();
     static constexpr std::size_t out_h = [] { // a flat input is already reported: no size checks
         if constexpr (input_ok)
@@ -123,6 +124,14 @@ struct conv2d<OutChannels, Kernel, Options...>::bind {
         in_c,      in_h,       in_w,         OutChannels,  out_h,        out_w,
         Kernel.h,  Kernel.w,   o.stride.h,   o.stride.w,   o.pad_top,    o.pad_left,
         o.dilation.h, o.dilation.w, channels_ok ? o.groups : 1, o.bias};
+    /// A forced kernel_choice<> must suit the shape (checked here, at bind time).
+    static constexpr bool kernel_ok = [] {
+        if constexpr (input_ok && channels_ok && out_h > 0 && out_w > 0)
+            return kernels::simd::conv2d_choice_fits<geometry, o.kernel>();
+        else
+            return true;
+    }();
+    static_assert(kernel_ok || true); // instantiates the check with the layer
 
     static constexpr std::size_t weight_size = geometry.weight_size();
     static constexpr std::size_t bias_size = o.bias ? OutChannels : 0;

@@ -1,6 +1,7 @@
 // ctnn::max_pool2d<Window, Options...> and ctnn::avg_pool2d<Window, Options...>: pooling of
 // each channel of a C x H x W input. The stride defaults to the window.
-// Options: pad<>, stride<>, dilation<>, floor_mode, ceil_mode; avg_pool2d also
+// Options: pad<> (or same_upper, same_lower, valid), stride<>, dilation<>, floor_mode,
+// ceil_mode; avg_pool2d also
 // count_include_pad (the default, as PyTorch) and count_exclude_pad (as ONNX). No parameters.
 #pragma once
 
@@ -61,7 +62,8 @@ struct pool2d : layer_tag {
     static constexpr pool_kind kind = Kind;
     static constexpr bool options_ok = check_options<
         pool2d,
-        option_mask<option_kind::pad, option_kind::stride, option_kind::dilation, option_kind::rounding> |
+        option_mask<option_kind::pad, option_kind::stride, option_kind::dilation, option_kind::rounding,
+                    option_kind::auto_pad> |
             (Kind == pool_kind::average ? static_cast<std::size_t>(option_kind::count_pad) : 0),
         Options...>();
     static constexpr spatial_options options = [] {
@@ -81,8 +83,8 @@ struct pool2d<Kind, Window, Options...>::bind {
     static_assert(options_ok || true); // instantiates the option checks
     static constexpr bool input_ok = pool2d_input<Index, pool2d, In>();
     using in3 = std::conditional_t<input_ok, In, shape<1, 1, 1>>;
-    static constexpr spatial_options o = options;
     static constexpr std::size_t in_c = in3::dims[0], in_h = in3::dims[1], in_w = in3::dims[2];
+    static constexpr spatial_options o = resolve_auto_pad(options, in_h, in_w, Window.h, Window.w);
     static constexpr std::size_t out_h = [] { // a flat input is already reported: no size checks
         if constexpr (input_ok)
             return pool2d_out<Index, 'H', in_h, Window.h, o.pad_top, o.pad_bottom, o.stride.h, o.dilation.h, o.round>();

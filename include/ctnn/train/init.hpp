@@ -262,7 +262,8 @@ constexpr std::size_t first_weight_without_fans() {
     constexpr auto names = detail::layer_names_of<Net>();
     for (std::size_t k = 0; k < Net::tensors.size(); ++k) {
         const auto& t = Net::tensors[k];
-        if (t.tensor.trainable && t.tensor.name == "weight" && !is_batch_norm(names[t.entry]) && t.tensor.rank < 2)
+        if (t.tensor.trainable && t.tensor.name == "weight" && !t.tensor.fixed_initial &&
+            !is_batch_norm(names[t.entry]) && t.tensor.rank < 2)
             return k;
     }
     return Net::tensors.size();
@@ -290,7 +291,8 @@ consteval bool check_scheme_fits() {
 
 /// Initializes a parameter block: `weights` fills every trainable tensor named "weight",
 /// every "bias" becomes 0; batch-norm layers get weight 1, bias 0, running_mean 0 and
-/// running_var 1. Other tensors and the alignment gaps are left as they are.
+/// running_var 1; a tensor whose layer declares a fixed initial value (param_tensor::
+/// fixed_initial, prelu's 0.25) gets that. Other tensors and the alignment gaps are left as they are.
 ///
 ///     typename net::parameters p;
 ///     ctnn::initialize<net>(p, ctnn::init::he_normal{}, 42);
@@ -309,7 +311,9 @@ void initialize(std::span<typename Net::value_type, Net::param_storage> values, 
         auto set = [&](double v) {
             for (T& x : out) x = static_cast<T>(v);
         };
-        if (detail::is_batch_norm(names[t.entry])) {
+        if (t.tensor.fixed_initial) { // declared by the layer (prelu's slopes: 0.25)
+            set(t.tensor.initial_value);
+        } else if (detail::is_batch_norm(names[t.entry])) {
             if (name == "weight" || name == "running_var") set(1);
             else if (name == "bias" || name == "running_mean") set(0);
         } else if (name == "bias") {

@@ -1,5 +1,6 @@
-// SIMD element-wise activations, generic over the arch tag A: relu and leaky_relu (and
-// identity, a copy); sigmoid and tanh run the reference kernels. Bit for bit what
+// SIMD element-wise activations, generic over the arch tag A: relu, leaky_relu and clip (and
+// identity, a copy); sigmoid, tanh and elu run the reference kernels (a vector exp would not
+// give the reference's bits). Bit for bit what
 // kernels/reference/activation.hpp computes (NaN and the sign of zero included), and like
 // it, in and out may be the same buffer.
 #pragma once
@@ -16,7 +17,7 @@ namespace ctnn::kernels::simd {
 template <class Op>
 inline constexpr bool has_simd_activation =
     std::is_same_v<Op, reference::relu_op> || std::is_same_v<Op, reference::leaky_relu_op> ||
-    std::is_same_v<Op, reference::identity_op>;
+    std::is_same_v<Op, reference::identity_op> || std::is_same_v<Op, reference::clip_op>;
 
 namespace detail {
 
@@ -36,6 +37,17 @@ vec<T, A> apply(const reference::leaky_relu_op& op, const vec<T, A>& x) noexcept
 template <class A, class T>
 vec<T, A> derivative(const reference::leaky_relu_op& op, const vec<T, A>& y) noexcept {
     return xsimd::select(y > vec<T, A>(T(0)), vec<T, A>(T(1)), vec<T, A>(static_cast<T>(op.slope)));
+}
+
+template <class A, class T>
+vec<T, A> apply(const reference::clip_op& op, const vec<T, A>& x) noexcept {
+    const vec<T, A> lo(static_cast<T>(op.lo)), hi(static_cast<T>(op.hi));
+    return xsimd::select(x < lo, lo, xsimd::select(x > hi, hi, x));
+}
+template <class A, class T>
+vec<T, A> derivative(const reference::clip_op& op, const vec<T, A>& y) noexcept {
+    const vec<T, A> lo(static_cast<T>(op.lo)), hi(static_cast<T>(op.hi));
+    return xsimd::select((y > lo) && (y < hi), vec<T, A>(T(1)), vec<T, A>(T(0)));
 }
 
 template <class A, class T, class F>
