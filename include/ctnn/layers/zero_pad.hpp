@@ -10,6 +10,7 @@
 
 #include "../core/geometry.hpp"
 #include "../core/layer.hpp"
+#include "../core/options.hpp"
 #include "../kernels/reference/zero_pad.hpp"
 
 namespace ctnn {
@@ -23,14 +24,13 @@ consteval bool zero_pad_input() {
     return InRank == 3;
 }
 
-/// Top, left, bottom, right from 1, 2 or 4 values (0 for a wrong count, already reported).
+/// Top, left, bottom, right as ctnn::pad<P...> reads them (zeros for a wrong count, which
+/// zero_pad already reports).
 template <std::size_t... P>
 consteval std::array<std::size_t, 4> zero_pad_sides() {
-    constexpr std::size_t v[] = {P..., 0};
-    if constexpr (sizeof...(P) == 1) return {v[0], v[0], v[0], v[0]};
-    else if constexpr (sizeof...(P) == 2) return {v[0], v[1], v[0], v[1]};
-    else if constexpr (sizeof...(P) == 4) return {v[0], v[1], v[2], v[3]};
-    else return {0, 0, 0, 0};
+    spatial_options o{};
+    if constexpr (sizeof...(P) == 1 || sizeof...(P) == 2 || sizeof...(P) == 4) pad<P...>::apply(o);
+    return {o.pad_top, o.pad_left, o.pad_bottom, o.pad_right};
 }
 
 } // namespace detail
