@@ -19,9 +19,18 @@ inline constexpr bool has_simd_activation =
     std::is_same_v<Op, reference::relu_op> || std::is_same_v<Op, reference::leaky_relu_op> ||
     std::is_same_v<Op, reference::identity_op> || std::is_same_v<Op, reference::clip_op>;
 
+/// Ops a SIMD kernel can apply as its epilogue, in registers before the store (a conv or
+/// dense layer followed by one of these in a network runs as one pass).
+template <class Op>
+inline constexpr bool fusable_activation = has_simd_activation<Op>;
+
 namespace detail {
 
 // f(x) and f'(y) on a vector, as the reference ops compute them per element.
+template <class A, class T>
+vec<T, A> apply(const reference::identity_op&, const vec<T, A>& x) noexcept {
+    return x;
+}
 template <class A, class T>
 vec<T, A> apply(const reference::relu_op&, const vec<T, A>& x) noexcept {
     return xsimd::select(x > vec<T, A>(T(0)), x, vec<T, A>(T(0)));

@@ -16,11 +16,13 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 
 #include "../../core/geometry.hpp"
 #include "../../core/config.hpp"
 #include "../../core/options.hpp"
 #include "../reference/conv2d.hpp"
+#include "activation.hpp"
 #include "arch.hpp"
 #include "blocking.hpp"
 #include "gemm.hpp"
@@ -111,7 +113,9 @@ struct conv2d_direct {
     /// FMAs per sample, for the choice between the direct kernels.
     static constexpr double cost = static_cast<double>(cout_g * nvec * G.out_h * cin_g * KK * G.groups);
 
-    static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch) noexcept {
+    /// out = op(conv(in) + bias); op is applied in registers before the last store.
+    template <class Op = reference::identity_op>
+    static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch, const Op& op = {}) noexcept {
         static_assert(fits, "ctnn::kernels::simd::conv2d_direct: the input rows of one channel exceed the "
                             "stack tile; use the reference kernel for this layer");
         alignas(64) T tile[tile_t::size];
@@ -121,46 +125,48 @@ struct conv2d_direct {
                 T* z = out + (n * G.out_c + g * cout_g) * out_plane;
                 const T* w = weight + g * cout_g * cin_g * KK;
                 const T* b = G.bias ? bias + g * cout_g : nullptr;
-                for (std::size_t y = 0; y < G.out_h; ++y) row(x, w, b, z + y * G.out_w, y, tile);
+                for (std::size_t y = 0; y < G.out_h; ++y) row(x, w, b, z + y * G.out_w, y, tile, op);
             }
         }
     }
 
   private:
-    static void row(const T* x, const T* w, const T* b, T* z, std::size_t y, T* tile) noexcept {
+    template <class Op>
+    static void row(const T* x, const T* w, const T* b, T* z, std::size_t y, T* tile, const Op& op) noexcept {
         // Channels in chunks the tile holds; later chunks add to what earlier ones stored.
         for (std::size_t c0 = 0; c0 < cin_g; c0 += tile_t::chunk) {
             const std::size_t cc = detail::min_of(tile_t::chunk, cin_g - c0);
             tile_t::fill(tile, x, y, c0, cc);
-            const bool first = c0 == 0;
+            const bool first = c0 == 0, last = c0 + cc == cin_g;
             constexpr std::size_t OB = blk.rows, tail = cout_g % OB;
             std::size_t o = 0;
             for (; o + OB <= cout_g; o += OB)
-                columns<OB>(tile, cc, w + (o * cin_g + c0) * KK, b ? b + o : nullptr, first, z + o * out_plane);
+                columns<OB>(tile, cc, w + (o * cin_g + c0) * KK, b ? b + o : nullptr, first, last, z + o * out_plane, op);
             if constexpr (tail != 0)
-                columns<tail>(tile, cc, w + (o * cin_g + c0) * KK, b ? b + o : nullptr, first, z + o * out_plane);
+                columns<tail>(tile, cc, w + (o * cin_g + c0) * KK, b ? b + o : nullptr, first, last, z + o * out_plane, op);
         }
     }
 
     /// OB output channels of one row, all its vectors.
-    template <std::size_t OB>
-    static void columns(const T* tile, std::size_t cc, const T* w, const T* b, bool first, T* z) noexcept {
+    template <std::size_t OB, class Op>
+    static void columns(const T* tile, std::size_t cc, const T* w, const T* b, bool first, bool last, T* z,
+                        const Op& op) noexcept {
         constexpr std::size_t NV = blk.vecs, full = nvec / NV, rem = nvec % NV;
         for (std::size_t jb = 0; jb < full; ++jb) {
             if (rem == 0 && jb + 1 == full)
-                block<OB, NV, nvec - NV, true>(tile, cc, w, b, first, z, jb * NV * W);
+                block<OB, NV, nvec - NV, true>(tile, cc, w, b, first, last, z, jb * NV * W, op);
             else
-                block<OB, NV, 0, false>(tile, cc, w, b, first, z, jb * NV * W);
+                block<OB, NV, 0, false>(tile, cc, w, b, first, last, z, jb * NV * W, op);
         }
-        if constexpr (rem != 0) block<OB, rem, full * NV, true>(tile, cc, w, b, first, z, full * NV * W);
+        if constexpr (rem != 0) block<OB, rem, full * NV, true>(tile, cc, w, b, first, last, z, full * NV * W, op);
     }
 
     template <std::size_t J, std::size_t First, bool Last>
     static constexpr std::size_t lanes = Last ? detail::lanes_of<G.out_w, W>(First + J) : W;
 
-    template <std::size_t OB, std::size_t NV, std::size_t First, bool Last>
-    static void block(const T* tile, std::size_t cc, const T* w, const T* b, bool first, T* z,
-                      std::size_t x0) noexcept {
+    template <std::size_t OB, std::size_t NV, std::size_t First, bool Last, class Op>
+    static void block(const T* tile, std::size_t cc, const T* w, const T* b, bool first, bool last, T* z,
+                      std::size_t x0, const Op& op) noexcept {
         V acc[OB][NV];
         detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
             detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
@@ -197,7 +203,8 @@ struct conv2d_direct {
         }
         detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
             detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
-                detail::store<lanes<j, First, Last>, A>(z + i * out_plane + x0 + j * W, acc[i][j]);
+                detail::store<lanes<j, First, Last>, A>(z + i * out_plane + x0 + j * W,
+                                                        last ? detail::apply<A>(op, acc[i][j]) : acc[i][j]);
             });
         });
     }
@@ -230,7 +237,9 @@ struct conv2d_direct_channels {
         static_cast<double>(cvec * G.out_w * G.out_h * CKK * G.groups) +
         static_cast<double>(G.out_c * out_plane) + static_cast<double>(G.out_c * CKK) / 8.0;
 
-    static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch) noexcept {
+    /// out = op(conv(in) + bias); op is applied in registers before the store.
+    template <class Op = reference::identity_op>
+    static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch, const Op& op = {}) noexcept {
         static_assert(fits, "ctnn::kernels::simd::conv2d_direct_channels: the tiles exceed the stack budget; "
                             "use conv2d_direct for this layer");
         alignas(64) T pack[pack_size];
@@ -244,12 +253,12 @@ struct conv2d_direct_channels {
                     T* z = out + (n * G.out_c + g * cout_g + o0) * out_plane;
                     if constexpr (unpadded) {
                         for (std::size_t y = 0; y < G.out_h; ++y)
-                            row<input_src>(x + y * G.stride_h * G.in_w, pack, b, oc, z + y * G.out_w);
+                            row<input_src>(x + y * G.stride_h * G.in_w, pack, b, oc, z + y * G.out_w, op);
                     } else {
                         alignas(64) T tile[tile_t::size];
                         for (std::size_t y = 0; y < G.out_h; ++y) {
                             tile_t::fill(tile, x, y, 0, cin_g);
-                            row<tile_src>(tile, pack, b, oc, z + y * G.out_w);
+                            row<tile_src>(tile, pack, b, oc, z + y * G.out_w, op);
                         }
                     }
                 }
@@ -275,11 +284,11 @@ struct conv2d_direct_channels {
         }
     };
 
-    template <class Src>
-    static void row(const T* src, const T* pack, const T* b, std::size_t oc, T* z) noexcept {
+    template <class Src, class Op>
+    static void row(const T* src, const T* pack, const T* b, std::size_t oc, T* z, const Op& op) noexcept {
         constexpr std::size_t full = G.out_w / PX, tail = G.out_w % PX;
-        for (std::size_t xb = 0; xb < full; ++xb) block<Src, PX>(src, pack, b, oc, z, xb * PX);
-        if constexpr (tail != 0) block<Src, tail>(src, pack, b, oc, z, full * PX);
+        for (std::size_t xb = 0; xb < full; ++xb) block<Src, PX>(src, pack, b, oc, z, xb * PX, op);
+        if constexpr (tail != 0) block<Src, tail>(src, pack, b, oc, z, full * PX, op);
     }
 
     /// pack[k][o] = w[o][k] for the block's oc channels, zero for the rest of the vectors.
@@ -291,8 +300,9 @@ struct conv2d_direct_channels {
         }
     }
 
-    template <class Src, std::size_t NP>
-    static void block(const T* src, const T* pack, const T* b, std::size_t oc, T* z, std::size_t x0) noexcept {
+    template <class Src, std::size_t NP, class Op>
+    static void block(const T* src, const T* pack, const T* b, std::size_t oc, T* z, std::size_t x0,
+                      const Op& op) noexcept {
         V acc[NP][CV];
         V bias_v[CV];
         detail::static_for<CV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
@@ -333,7 +343,9 @@ struct conv2d_direct_channels {
         // Back to NCHW: out[o][x0 + i] for the block's pixels i and channels o < oc.
         alignas(A::alignment()) T lanes[NP][CV * W];
         detail::static_for<NP>([&]<std::size_t i>() CTNN_SIMD_INLINE {
-            detail::static_for<CV>([&]<std::size_t j>() CTNN_SIMD_INLINE { acc[i][j].store_aligned(lanes[i] + j * W); });
+            detail::static_for<CV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
+                detail::apply<A>(op, acc[i][j]).store_aligned(lanes[i] + j * W);
+            });
         });
         for (std::size_t o = 0; o < oc; ++o)
             for (std::size_t i = 0; i < NP; ++i) z[o * out_plane + x0 + i] = lanes[i][o];
@@ -352,14 +364,15 @@ struct conv2d_pointwise {
     static constexpr std::size_t plane = G.in_h * G.in_w;
     using gemm = gemm_nn<A, plane, T>;
 
-    static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch) noexcept {
+    template <class Op = reference::identity_op>
+    static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch, const Op& op = {}) noexcept {
         for (std::size_t n = 0; n < batch; ++n)
             for (std::size_t g = 0; g < G.groups; ++g)
                 gemm::template run<cout_g>(cout_g, cin_g, weight + g * cout_g * cin_g, cin_g, 1,
                                            in + (n * G.in_c + g * cin_g) * plane, plane,
                                            out + (n * G.out_c + g * cout_g) * plane, plane,
                                            G.bias ? gemm_init::bias : gemm_init::zero,
-                                           G.bias ? bias + g * cout_g : nullptr);
+                                           G.bias ? bias + g * cout_g : nullptr, op);
     }
 };
 
@@ -606,22 +619,32 @@ consteval bool conv2d_choice_fits() {
         return true;
 }
 
-/// out = conv(in, weight) + bias with the kernel Choice names (or the one the shape picks).
-template <conv2d_geometry G, conv_kernel Choice, class T>
-void conv2d_forward(const T* in, const T* weight, const T* bias, T* out, std::size_t batch) noexcept {
+/// out = op(conv(in, weight) + bias) with the kernel Choice names (or the one the shape
+/// picks). op is an activation op (identity by default); the SIMD kernels apply a
+/// fusable_activation in registers before the store, otherwise it runs over out after.
+template <conv2d_geometry G, conv_kernel Choice, class T, class Op = reference::identity_op>
+void conv2d_forward(const T* in, const T* weight, const T* bias, T* out, std::size_t batch,
+                    const Op& op = {}) noexcept {
     constexpr conv_kernel k = conv2d_forward_kernel<G, T, Choice>();
+    constexpr bool fused = fusable_activation<Op> && k != conv_kernel::reference;
+    const auto kop = [&] {
+        if constexpr (fused) return op;
+        else return reference::identity_op{};
+    }();
     if constexpr (k == conv_kernel::gemm) {
         if constexpr (detail::check_conv_gemm<G.kernel_h, G.kernel_w, G.stride_h, G.stride_w, G.pad_top, G.pad_left,
                                               G.in_h, G.in_w, G.out_h, G.out_w>())
-            conv2d_pointwise<G, T>::run(in, weight, bias, out, batch);
+            conv2d_pointwise<G, T>::run(in, weight, bias, out, batch, kop);
     } else if constexpr (k == conv_kernel::direct) {
         if constexpr (conv2d_direct_by_channels<G, T>)
-            conv2d_direct_channels<G, T>::run(in, weight, bias, out, batch);
+            conv2d_direct_channels<G, T>::run(in, weight, bias, out, batch, kop);
         else
-            conv2d_direct<G, T>::run(in, weight, bias, out, batch);
+            conv2d_direct<G, T>::run(in, weight, bias, out, batch, kop);
     } else {
         reference::conv2d_forward(G, in, weight, bias, out, batch);
     }
+    if constexpr (!fused && !std::is_same_v<Op, reference::identity_op>)
+        simd::elementwise_forward(op, out, out, batch * G.out_size());
 }
 
 /// Scratch elements conv2d_backward needs per call (0 when it runs the reference).

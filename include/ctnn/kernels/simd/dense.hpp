@@ -10,9 +10,11 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 
 #include "../../core/geometry.hpp"
 #include "../reference/dense.hpp"
+#include "activation.hpp"
 #include "arch.hpp"
 #include "gemm.hpp"
 
@@ -44,12 +46,27 @@ struct dense_kernels {
     }
 };
 
-template <dense_geometry G, class T>
-void dense_forward(const T* in, const T* weight, const T* bias, T* out, std::size_t batch) noexcept {
-    if constexpr (CTNN_REFERENCE_KERNELS)
-        reference::dense_forward(G, in, weight, bias, out, batch);
-    else
-        dense_kernels<G, T>::forward(in, weight, bias, out, batch);
+/// out = op(in x weight^T + bias); op is an activation op (identity by default), run over
+/// each block of samples' outputs right after they are computed, while they are in L1.
+template <dense_geometry G, class T, class Op = reference::identity_op>
+void dense_forward(const T* in, const T* weight, const T* bias, T* out, std::size_t batch,
+                   const Op& op = {}) noexcept {
+    if constexpr (std::is_same_v<Op, reference::identity_op>) {
+        if constexpr (CTNN_REFERENCE_KERNELS)
+            reference::dense_forward(G, in, weight, bias, out, batch);
+        else
+            dense_kernels<G, T>::forward(in, weight, bias, out, batch);
+    } else {
+        constexpr std::size_t block = detail::max_of(1, 8192 / (G.out * sizeof(T)));
+        for (std::size_t n0 = 0; n0 < batch; n0 += block) {
+            const std::size_t nb = detail::min_of(block, batch - n0);
+            if constexpr (CTNN_REFERENCE_KERNELS)
+                reference::dense_forward(G, in + n0 * G.in, weight, bias, out + n0 * G.out, nb);
+            else
+                dense_kernels<G, T>::forward(in + n0 * G.in, weight, bias, out + n0 * G.out, nb);
+            simd::elementwise_forward(op, out + n0 * G.out, out + n0 * G.out, nb * G.out);
+        }
+    }
 }
 
 /// Adds the batch's weight and bias gradients; writes din unless null.

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 
+#include "activation.hpp"
 #include "arch.hpp"
 #include "blocking.hpp"
 
@@ -29,23 +30,26 @@ struct gemm_nn {
     template <std::size_t Rows>
     static constexpr detail::blocking blk = detail::choose_blocking(Rows, nvec, detail::register_count<A>);
 
-    /// C = init + a * B for M rows; init is zero, C itself, or bias[m].
-    template <std::size_t Rows = 64>
+    /// C = op(init + a * B) for M rows; init is zero, C itself, or bias[m]; op (an
+    /// activation of kernels/simd/activation.hpp, identity by default) is applied in
+    /// registers before the store.
+    template <std::size_t Rows = 64, class Op = reference::identity_op>
     static void run(std::size_t M, std::size_t K, const T* a, std::size_t a_m, std::size_t a_k, const T* b,
-                    std::size_t ldb, T* c, std::size_t ldc, gemm_init init, const T* bias = nullptr) noexcept {
+                    std::size_t ldb, T* c, std::size_t ldc, gemm_init init, const T* bias = nullptr,
+                    const Op& op = {}) noexcept {
         constexpr std::size_t MB = blk<Rows>.rows, NV = blk<Rows>.vecs;
         constexpr std::size_t full = nvec / NV, rem = nvec % NV;
         // Column blocks outermost: one block of B (K x NV vectors) stays in L1 for all rows.
         for (std::size_t jb = 0; jb < full; ++jb) {
             const std::size_t n0 = jb * NV * W;
             if (rem == 0 && jb + 1 == full)
-                rows<MB, NV, nvec - NV, true>(M, K, a, a_m, a_k, b + n0, ldb, c + n0, ldc, init, bias);
+                rows<MB, NV, nvec - NV, true>(M, K, a, a_m, a_k, b + n0, ldb, c + n0, ldc, init, bias, op);
             else
-                rows<MB, NV, 0, false>(M, K, a, a_m, a_k, b + n0, ldb, c + n0, ldc, init, bias);
+                rows<MB, NV, 0, false>(M, K, a, a_m, a_k, b + n0, ldb, c + n0, ldc, init, bias, op);
         }
         if constexpr (rem != 0) {
             const std::size_t n0 = full * NV * W;
-            rows<MB, rem, full * NV, true>(M, K, a, a_m, a_k, b + n0, ldb, c + n0, ldc, init, bias);
+            rows<MB, rem, full * NV, true>(M, K, a, a_m, a_k, b + n0, ldb, c + n0, ldc, init, bias, op);
         }
     }
 
@@ -53,25 +57,25 @@ struct gemm_nn {
     /// All M rows of one column block; a Last block starts at vector First of the row and
     /// ends with the row's last (maybe partial) vector, any other holds full vectors.
     /// Rows left over after the MB-row blocks go one at a time.
-    template <std::size_t MB, std::size_t NV, std::size_t First, bool Last>
+    template <std::size_t MB, std::size_t NV, std::size_t First, bool Last, class Op>
     static void rows(std::size_t M, std::size_t K, const T* a, std::size_t a_m, std::size_t a_k, const T* b,
-                     std::size_t ldb, T* c, std::size_t ldc, gemm_init init, const T* bias) noexcept {
+                     std::size_t ldb, T* c, std::size_t ldc, gemm_init init, const T* bias, const Op& op) noexcept {
         const std::size_t full = M / MB;
         for (std::size_t ib = 0; ib < full; ++ib) {
             const std::size_t m = ib * MB;
-            block<MB, NV, First, Last>(K, a + m * a_m, a_m, a_k, b, ldb, c + m * ldc, ldc, init, bias ? bias + m : nullptr);
+            block<MB, NV, First, Last>(K, a + m * a_m, a_m, a_k, b, ldb, c + m * ldc, ldc, init, bias ? bias + m : nullptr, op);
         }
         if constexpr (MB > 1)
             for (std::size_t m = full * MB; m < M; ++m)
-                block<1, NV, First, Last>(K, a + m * a_m, a_m, a_k, b, ldb, c + m * ldc, ldc, init, bias ? bias + m : nullptr);
+                block<1, NV, First, Last>(K, a + m * a_m, a_m, a_k, b, ldb, c + m * ldc, ldc, init, bias ? bias + m : nullptr, op);
     }
 
     template <std::size_t J, std::size_t First, bool Last>
     static constexpr std::size_t lanes = Last ? detail::lanes_of<N, W>(First + J) : W;
 
-    template <std::size_t MB, std::size_t NV, std::size_t First, bool Last>
+    template <std::size_t MB, std::size_t NV, std::size_t First, bool Last, class Op>
     static void block(std::size_t K, const T* a, std::size_t a_m, std::size_t a_k, const T* b, std::size_t ldb, T* c,
-                      std::size_t ldc, gemm_init init, const T* bias) noexcept {
+                      std::size_t ldc, gemm_init init, const T* bias, const Op& op) noexcept {
         V acc[MB][NV];
         detail::static_for<MB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
             detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
@@ -98,7 +102,7 @@ struct gemm_nn {
             });
         }
         detail::static_for<MB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
-            detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE { detail::store<lanes<j, First, Last>, A>(c + i * ldc + j * W, acc[i][j]); });
+            detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE { detail::store<lanes<j, First, Last>, A>(c + i * ldc + j * W, detail::apply<A>(op, acc[i][j])); });
         });
     }
 };
