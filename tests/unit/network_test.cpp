@@ -147,7 +147,7 @@ TEST(NetworkSummary, SmallNetExactly) {
     net::summary(os);
     const std::string expected = "0 input (1 x 6 x 6) 0 params\n"
                                  "1 conv2d (2 x 6 x 6) 20 params\n"
-                                 "2 relu (2 x 6 x 6) 0 params\n"
+                                 "2 relu (2 x 6 x 6) 0 params, fused into 1 conv2d\n"
                                  "3 max_pool2d (2 x 3 x 3) 0 params\n"
                                  "4 flatten (18) 0 params\n"
                                  "5 dense (3) 57 params\n"
@@ -187,7 +187,7 @@ TEST(NetworkSummary, NamesEveryLayerKind) {
     const auto lines = lines_of(os.str());
     ASSERT_EQ(lines.size(), ctnn::unit::mixed::entry_count + 1);
     EXPECT_EQ(lines[1], "1 conv2d (4 x 5 x 5) 184 params");
-    EXPECT_EQ(lines[2], "2 leaky_relu (4 x 5 x 5) 0 params");
+    EXPECT_EQ(lines[2], "2 leaky_relu (4 x 5 x 5) 0 params, fused into 1 conv2d");
     EXPECT_EQ(lines[3], "3 avg_pool2d (4 x 3 x 3) 0 params");
     EXPECT_EQ(lines[4], "4 conv2d (6 x 3 x 3) 108 params");
     EXPECT_EQ(lines[5], "5 tanh (6 x 3 x 3) 0 params");

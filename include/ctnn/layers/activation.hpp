@@ -32,6 +32,12 @@ struct elementwise_layer : layer_tag {
                 return std::array<double, 0>{};
         }();
         static constexpr bool elementwise = true;
+        /// The op, for a network that runs it inside the preceding conv2d or dense.
+        using op_type = Op;
+        static constexpr Op op = Descriptor::op;
+        /// True when a preceding conv2d or dense kernel can apply op as it writes
+        /// (bit-identical to running it afterwards); the network then fuses the two.
+        static constexpr bool fusable_activation = kernels::simd::fusable_activation<Op>;
         static constexpr bool backward_reads_input = false;
         static constexpr bool backward_reads_output = true;
         static void forward(const T* in, T* out, const T*, std::size_t batch) noexcept {

@@ -151,6 +151,14 @@ struct conv2d<OutChannels, Kernel, Options...>::bind {
         kernels::simd::conv2d_forward<geometry, o.kernel>(in, params, o.bias ? params + weight_size : nullptr, out,
                                                           batch);
     }
+    /// A network fuses a following fusable activation (relu, leaky_relu, clip, identity).
+    static constexpr bool fuses_activation = true;
+    /// out = op(conv(in) + bias): forward() and op's layer in one pass, bit-identical to them.
+    template <class Op>
+    static void forward_fused(const T* in, T* out, const T* params, std::size_t batch, const Op& op) noexcept {
+        kernels::simd::conv2d_forward<geometry, o.kernel>(in, params, o.bias ? params + weight_size : nullptr, out,
+                                                          batch, op);
+    }
     /// Elements of scratch backward() needs per call (any batch).
     static constexpr std::size_t scratch_size = kernels::simd::conv2d_backward_scratch<geometry, T, o.kernel>;
     /// Adds the batch's weight and bias gradients into grads; writes din unless null.

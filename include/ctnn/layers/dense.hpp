@@ -53,6 +53,13 @@ struct dense : detail::layer_tag {
         static void forward(const T* in, T* out, const T* params, std::size_t batch) noexcept {
             kernels::simd::dense_forward<geometry>(in, params, bias ? params + weight_size : nullptr, out, batch);
         }
+        /// A network fuses a following fusable activation (relu, leaky_relu, clip, identity).
+        static constexpr bool fuses_activation = true;
+        /// out = op(W in + b): forward() and op's layer in one pass, bit-identical to them.
+        template <class Op>
+        static void forward_fused(const T* in, T* out, const T* params, std::size_t batch, const Op& op) noexcept {
+            kernels::simd::dense_forward<geometry>(in, params, bias ? params + weight_size : nullptr, out, batch, op);
+        }
         static void backward(const T* in, const T*, const T* dout, T* din, const T* params, T* grads,
                              std::size_t batch) noexcept {
             kernels::simd::dense_backward<geometry>(in, params, dout, din, grads, bias ? grads + weight_size : nullptr,

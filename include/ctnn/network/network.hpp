@@ -5,6 +5,12 @@
 // Everything about sizes is a constexpr member: output_shape, layer_shape<I>, param_count,
 // param_bytes, workspace_bytes. forward() runs the batch (a runtime count, NCHW) through
 // parameters and a workspace the caller owns, and allocates nothing.
+//
+// Inference fuses a conv2d or dense with the activation right after it when the kernel can
+// apply it as it writes (relu, leaky_relu, clip, identity): one pass instead of two,
+// bit-identical to the two. fused_into_previous names the fused entries; run_unfused() is
+// the reference path that runs every entry on its own. Training (train/engine.hpp) keeps
+// every activation for backward and does not fuse.
 #pragma once
 
 #include <algorithm>
@@ -24,6 +30,19 @@
 #include "plan.hpp"
 
 namespace ctnn {
+
+namespace detail {
+
+/// Next (an element-wise layer) can run inside Head's kernel: Head is a conv2d or dense
+/// (fuses_activation) and Next's op is one the kernels apply as they write.
+template <class Head, class Next>
+concept fusable_pair = requires {
+    requires Head::fuses_activation;
+    requires Next::fusable_activation;
+    typename Next::op_type;
+};
+
+} // namespace detail
 
 template <class T, class Input, class... Layers>
 class basic_network {
@@ -114,8 +133,21 @@ class basic_network {
         return all;
     }();
 
+    /// fused_into_previous[I]: inference runs entry I (an activation) inside entry I - 1's
+    /// kernel (a conv2d or dense), in one pass with the same bits; only the first of two
+    /// activations in a row fuses. Always false for entries 0 and 1.
+    static constexpr std::array<bool, entry_count> fused_into_previous = [] {
+        std::array<bool, entry_count> fused{};
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            ((fused[I + 2] = detail::fusable_pair<layer<I + 1>, layer<I + 2>>), ...);
+        }(std::make_index_sequence<(entry_count > 2 ? entry_count - 2 : 0)>{});
+        for (std::size_t i = 2; i < entry_count; ++i) fused[i] = fused[i] && !fused[i - 1];
+        return fused;
+    }();
+
     static constexpr detail::inference_plan<entry_count> plan = detail::make_inference_plan<T, entry_count>(
-        each_entry([]<class L>() { return L::out_shape::size; }), each_entry([]<class L>() { return L::elementwise; }));
+        each_entry([]<class L>() { return L::out_shape::size; }), each_entry([]<class L>() { return L::elementwise; }),
+        fused_into_previous);
     /// Workspace for inference, per sample of the batch.
     static constexpr std::size_t workspace_size = plan.per_sample;
     static constexpr std::size_t workspace_bytes = workspace_size * sizeof(T);
@@ -169,19 +201,34 @@ class basic_network {
         run(params.data(), in.data(), out.data(), workspace.data(), batch);
     }
 
-    /// Unchecked core of forward(): pointers to whole batches.
+    /// Unchecked core of forward(): pointers to whole batches. Fused pairs run as one kernel.
     static void run(const T* params, const T* in, T* out, T* workspace, std::size_t batch) noexcept {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (run_step<I + 1>(params, in, out, workspace, batch), ...);
+        }(std::make_index_sequence<entry_count - 1>{});
+    }
+
+    /// The reference path, for tests and benchmarks: run() with every entry on its own (a
+    /// fused activation runs in place where its conv2d or dense wrote). Same arguments, same
+    /// workspace, and the same bits as run().
+    static void run_unfused(const T* params, const T* in, T* out, T* workspace, std::size_t batch) noexcept {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             (run_entry<I + 1>(params, in, out, workspace, batch), ...);
         }(std::make_index_sequence<entry_count - 1>{});
     }
 
-    /// One line per entry: index, name, output shape, parameters.
+    /// One line per entry: index, name, output shape, parameters, and for a fused
+    /// activation the entry it runs inside ("2 relu (6 x 28 x 28) 0 params, fused into 1 conv2d").
     static void summary(std::ostream& os) {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            ((os << I << ' ' << layer<I>::name << ' ' << typename layer<I>::out_shape{} << ' '
-                 << layer<I>::param_count << " params\n"),
-             ...);
+            (
+                [&] {
+                    os << I << ' ' << layer<I>::name << ' ' << typename layer<I>::out_shape{} << ' '
+                       << layer<I>::param_count << " params";
+                    if constexpr (fused_into_previous[I]) os << ", fused into " << I - 1 << ' ' << layer_names[I - 1];
+                    os << '\n';
+                }(),
+                ...);
         }(std::make_index_sequence<entry_count>{});
         os << "total " << param_count << " params (" << param_bytes << " bytes), workspace " << workspace_bytes
            << " bytes per sample\n";
@@ -218,6 +265,23 @@ class basic_network {
     static void run_entry(const T* params, const T* in, T* out, T* ws, std::size_t batch) noexcept {
         layer<I>::forward(locate(plan.src[I], in, out, ws, batch), locate(plan.dst[I], in, out, ws, batch),
                           params + param_offset[I], batch);
+    }
+
+    static constexpr bool next_fused(std::size_t i) noexcept {
+        return i + 1 < entry_count && fused_into_previous[i + 1];
+    }
+
+    /// Entry I, or entries I and I + 1 in one kernel: I reads its source and writes where
+    /// I + 1 leaves its result; a fused entry has already run.
+    template <std::size_t I>
+    static void run_step(const T* params, const T* in, T* out, T* ws, std::size_t batch) noexcept {
+        if constexpr (next_fused(I)) {
+            layer<I>::forward_fused(locate(plan.src[I], in, out, ws, batch),
+                                    locate(plan.dst[I + 1], in, out, ws, batch), params + param_offset[I], batch,
+                                    layer<I + 1>::op);
+        } else if constexpr (!fused_into_previous[I]) {
+            run_entry<I>(params, in, out, ws, batch);
+        }
     }
 };
 
