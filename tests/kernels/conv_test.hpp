@@ -6,6 +6,8 @@
 #include <ctnn/kernels/reference/conv2d.hpp>
 #include <ctnn/kernels/simd/conv2d.hpp>
 
+#include <cstring>
+
 #include "kernel_test_util.hpp"
 
 namespace ctnn::test {
@@ -70,6 +72,38 @@ void expect_backward(std::size_t batch, unsigned seed, bool with_din) {
         << "backward wrote past a buffer";
 }
 
+/// A 2x2 stride-2 pool fused into the conv (with an activation) gives the bits of the conv
+/// with the activation, then the pool; both kinds, on whichever direct kernel runs the shape.
+template <class T, class L>
+void expect_pooled(std::size_t batch, unsigned seed) {
+    constexpr conv2d_geometry g = L::geometry;
+    if constexpr (g.out_h >= 2 && g.out_w >= 2) {
+        constexpr pool2d_geometry pg{g.out_c, g.out_h, g.out_w, g.out_h / 2, g.out_w / 2, 2, 2, 2, 2, 0, 0, 0, 0,
+                                     1,       1,       false};
+        if constexpr (kernels::simd::conv2d_pool_fusable<g, T, conv_kernel::automatic, pg>) {
+            const auto in = random_vector<T>(batch * g.in_size(), seed);
+            const auto params = random_vector<T>(L::param_count, seed + 1);
+            const T* bias = g.bias ? params.data() + L::weight_size : nullptr;
+            std::vector<T> mid(batch * g.out_size()), want(batch * pg.out_size());
+            const kernels::reference::leaky_relu_op leaky{0.125};
+            auto check = [&]<pool_kind Kind>(const auto& op, const char* what) {
+                kernels::simd::conv2d_forward<g, conv_kernel::automatic>(in.data(), params.data(), bias, mid.data(),
+                                                                         batch, op);
+                kernels::simd::pool2d_forward<pg, Kind>(mid.data(), want.data(), batch);
+                guarded<T> got(batch * pg.out_size(), T(777));
+                kernels::simd::conv2d_pool_forward<g, conv_kernel::automatic, pg, Kind>(in.data(), params.data(), bias,
+                                                                                        got.get(), batch, op);
+                EXPECT_EQ(0, std::memcmp(got.values().data(), want.data(), want.size() * sizeof(T)))
+                    << what << ": fused conv and pool differ from the two run one after the other";
+                EXPECT_TRUE(got.guards_intact()) << what << " wrote past the output";
+            };
+            check.template operator()<pool_kind::max>(kernels::reference::relu_op{}, "conv + relu + max pool");
+            check.template operator()<pool_kind::average>(leaky, "conv + leaky_relu + avg pool");
+            check.template operator()<pool_kind::max>(kernels::reference::identity_op{}, "conv + max pool");
+        }
+    }
+}
+
 template <class Case, class T>
 void expect_conv_case() {
     using L = typename Case::template layer<T>;
@@ -88,6 +122,7 @@ void expect_conv_case() {
         expect_forward_kernel<T, L, kernels::simd::conv2d_direct_channels<g, T>>(Case::batch, Case::seed + 70,
                                                                                 "direct, by channels");
     if constexpr (kernels::simd::conv2d_is_pointwise<g>) expect_forward<T, L, conv_kernel::gemm>(Case::batch, Case::seed + 20);
+    expect_pooled<T, L>(Case::batch, Case::seed + 80);
     expect_backward<T, L>(Case::batch, Case::seed + 30, true);
     expect_backward<T, L>(Case::batch, Case::seed + 40, false);
     // One sample alone gives what it gives inside the batch.

@@ -30,6 +30,24 @@ static_assert(kernels::simd::conv2d_direct_by_channels<ctnn::conv2d<16, 5>::bind
               kernels::simd::vec<float, kernels::simd::default_arch>::size < 8);
 static_assert(!kernels::simd::conv2d_direct_by_channels<ctnn::conv2d<6, 5, ctnn::pad<2>>::bind<float, ctnn::shape<1, 28, 28>, 1>::geometry, float>);
 
+// LeNet's convolutions fuse with their 2x2 max pools (conv1 on the by-width kernel, conv2 on
+// the by-channels one where the vector is wide enough to choose it).
+template <class L, std::size_t H, std::size_t Wd>
+constexpr pool2d_geometry pool_over = {L::geometry.out_c, H, Wd, H / 2, Wd / 2, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, false};
+using lenet_conv1 = ctnn::conv2d<6, 5, ctnn::pad<2>>::bind<float, ctnn::shape<1, 28, 28>, 1>;
+using lenet_conv2 = ctnn::conv2d<16, 5>::bind<float, ctnn::shape<6, 14, 14>, 1>;
+static_assert(kernels::simd::conv2d_pool_fusable<lenet_conv1::geometry, float, conv_kernel::automatic,
+                                                 pool_over<lenet_conv1, 28, 28>>);
+static_assert(kernels::simd::conv2d_pool_fusable<lenet_conv2::geometry, float, conv_kernel::automatic,
+                                                 pool_over<lenet_conv2, 10, 10>>);
+// Not a 2x2 stride-2 pool over the conv's own output, or not a direct kernel: no fusion.
+static_assert(!kernels::simd::conv2d_pool_fusable<lenet_conv1::geometry, float, conv_kernel::automatic,
+                                                  pool_over<lenet_conv1, 27, 28>>);
+static_assert(!kernels::simd::conv2d_pool_fusable<pointwise_auto::geometry, float, conv_kernel::automatic,
+                                                  pool_over<pointwise_auto, 7, 9>>);
+static_assert(!kernels::simd::conv2d_pool_fusable<padded_reference::geometry, float, conv_kernel::reference,
+                                                  pool_over<padded_reference, 7, 9>>);
+
 template <class L>
 std::vector<float> forward_of(const std::vector<float>& in, const std::vector<float>& params, std::size_t batch) {
     std::vector<float> out(batch * L::out_shape::size);

@@ -26,6 +26,7 @@
 #include "arch.hpp"
 #include "blocking.hpp"
 #include "gemm.hpp"
+#include "pool2d.hpp"
 
 namespace ctnn::kernels::simd {
 
@@ -125,13 +126,42 @@ struct conv2d_direct {
                 T* z = out + (n * G.out_c + g * cout_g) * out_plane;
                 const T* w = weight + g * cout_g * cin_g * KK;
                 const T* b = G.bias ? bias + g * cout_g : nullptr;
-                for (std::size_t y = 0; y < G.out_h; ++y) row(x, w, b, z + y * G.out_w, y, tile, op);
+                for (std::size_t y = 0; y < G.out_h; ++y) row<out_plane>(x, w, b, z + y * G.out_w, y, tile, op);
             }
         }
     }
 
+    /// Stack bytes of the two conv rows (all of a group's channels) run_pooled keeps.
+    static constexpr std::size_t pooled_rows_size = cout_g * 2 * G.out_w;
+
+    /// out = pool(op(conv(in) + bias)) for a 2x2 stride-2 pool PG over this conv's output:
+    /// each pair of conv rows goes to a stack buffer, then through the pool, so the
+    /// un-pooled map is never written (and rows no window reads are never computed).
+    template <pool2d_geometry PG, pool_kind Kind, class Op = reference::identity_op>
+    static void run_pooled(const T* in, const T* weight, const T* bias, T* out, std::size_t batch,
+                           const Op& op = {}) noexcept {
+        static_assert(fits && pool2d_is_2x2_stride2<PG> && PG.in_h == G.out_h && PG.in_w == G.out_w);
+        using pool = pool2d_2x2<PG, Kind, T, A>;
+        alignas(64) T tile[tile_t::size];
+        alignas(64) T rows[pooled_rows_size];
+        for (std::size_t n = 0; n < batch; ++n)
+            for (std::size_t g = 0; g < G.groups; ++g) {
+                const T* x = in + (n * G.in_c + g * cin_g) * in_plane;
+                const T* w = weight + g * cout_g * cin_g * KK;
+                const T* b = G.bias ? bias + g * cout_g : nullptr;
+                T* z = out + (n * G.out_c + g * cout_g) * PG.out_h * PG.out_w;
+                for (std::size_t yp = 0; yp < PG.out_h; ++yp) {
+                    row<2 * G.out_w>(x, w, b, rows, 2 * yp, tile, op);
+                    row<2 * G.out_w>(x, w, b, rows + G.out_w, 2 * yp + 1, tile, op);
+                    for (std::size_t o = 0; o < cout_g; ++o)
+                        pool::row(rows + o * 2 * G.out_w, z + (o * PG.out_h + yp) * PG.out_w);
+                }
+            }
+    }
+
   private:
-    template <class Op>
+    /// Output row y of every channel; channel o's row goes to z + o * Plane.
+    template <std::size_t Plane, class Op>
     static void row(const T* x, const T* w, const T* b, T* z, std::size_t y, T* tile, const Op& op) noexcept {
         // Channels in chunks the tile holds; later chunks add to what earlier ones stored.
         for (std::size_t c0 = 0; c0 < cin_g; c0 += tile_t::chunk) {
@@ -141,37 +171,38 @@ struct conv2d_direct {
             constexpr std::size_t OB = blk.rows, tail = cout_g % OB;
             std::size_t o = 0;
             for (; o + OB <= cout_g; o += OB)
-                columns<OB>(tile, cc, w + (o * cin_g + c0) * KK, b ? b + o : nullptr, first, last, z + o * out_plane, op);
+                columns<OB, Plane>(tile, cc, w + (o * cin_g + c0) * KK, b ? b + o : nullptr, first, last, z + o * Plane, op);
             if constexpr (tail != 0)
-                columns<tail>(tile, cc, w + (o * cin_g + c0) * KK, b ? b + o : nullptr, first, last, z + o * out_plane, op);
+                columns<tail, Plane>(tile, cc, w + (o * cin_g + c0) * KK, b ? b + o : nullptr, first, last, z + o * Plane,
+                                     op);
         }
     }
 
     /// OB output channels of one row, all its vectors.
-    template <std::size_t OB, class Op>
+    template <std::size_t OB, std::size_t Plane, class Op>
     static void columns(const T* tile, std::size_t cc, const T* w, const T* b, bool first, bool last, T* z,
                         const Op& op) noexcept {
         constexpr std::size_t NV = blk.vecs, full = nvec / NV, rem = nvec % NV;
         for (std::size_t jb = 0; jb < full; ++jb) {
             if (rem == 0 && jb + 1 == full)
-                block<OB, NV, nvec - NV, true>(tile, cc, w, b, first, last, z, jb * NV * W, op);
+                block<OB, NV, nvec - NV, true, Plane>(tile, cc, w, b, first, last, z, jb * NV * W, op);
             else
-                block<OB, NV, 0, false>(tile, cc, w, b, first, last, z, jb * NV * W, op);
+                block<OB, NV, 0, false, Plane>(tile, cc, w, b, first, last, z, jb * NV * W, op);
         }
-        if constexpr (rem != 0) block<OB, rem, full * NV, true>(tile, cc, w, b, first, last, z, full * NV * W, op);
+        if constexpr (rem != 0) block<OB, rem, full * NV, true, Plane>(tile, cc, w, b, first, last, z, full * NV * W, op);
     }
 
     template <std::size_t J, std::size_t First, bool Last>
     static constexpr std::size_t lanes = Last ? detail::lanes_of<G.out_w, W>(First + J) : W;
 
-    template <std::size_t OB, std::size_t NV, std::size_t First, bool Last, class Op>
+    template <std::size_t OB, std::size_t NV, std::size_t First, bool Last, std::size_t Plane, class Op>
     static void block(const T* tile, std::size_t cc, const T* w, const T* b, bool first, bool last, T* z,
                       std::size_t x0, const Op& op) noexcept {
         V acc[OB][NV];
         detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
             detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
                 if (!first)
-                    acc[i][j] = detail::load<lanes<j, First, Last>, A>(z + i * out_plane + x0 + j * W);
+                    acc[i][j] = detail::load<lanes<j, First, Last>, A>(z + i * Plane + x0 + j * W);
                 else if (b != nullptr)
                     acc[i][j] = V(b[i]);
                 else
@@ -203,7 +234,7 @@ struct conv2d_direct {
         }
         detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
             detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
-                detail::store<lanes<j, First, Last>, A>(z + i * out_plane + x0 + j * W,
+                detail::store<lanes<j, First, Last>, A>(z + i * Plane + x0 + j * W,
                                                         last ? detail::apply<A>(op, acc[i][j]) : acc[i][j]);
             });
         });
@@ -251,15 +282,38 @@ struct conv2d_direct_channels {
                 for (std::size_t n = 0; n < batch; ++n) {
                     const T* x = in + (n * G.in_c + g * cin_g) * in_plane;
                     T* z = out + (n * G.out_c + g * cout_g + o0) * out_plane;
-                    if constexpr (unpadded) {
-                        for (std::size_t y = 0; y < G.out_h; ++y)
-                            row<input_src>(x + y * G.stride_h * G.in_w, pack, b, oc, z + y * G.out_w, op);
-                    } else {
-                        alignas(64) T tile[tile_t::size];
-                        for (std::size_t y = 0; y < G.out_h; ++y) {
-                            tile_t::fill(tile, x, y, 0, cin_g);
-                            row<tile_src>(tile, pack, b, oc, z + y * G.out_w, op);
-                        }
+                    for (std::size_t y = 0; y < G.out_h; ++y) output_row<out_plane>(x, y, pack, b, oc, z + y * G.out_w, op);
+                }
+            }
+        }
+    }
+
+    /// Stack bytes of the two conv rows (one block of channels) run_pooled keeps.
+    static constexpr std::size_t pooled_rows_size = CV * W * 2 * G.out_w;
+
+    /// out = pool(op(conv(in) + bias)) for a 2x2 stride-2 pool PG over this conv's output:
+    /// each pair of conv rows of a block of channels goes to a stack buffer, then through
+    /// the pool, so the un-pooled map is never written.
+    template <pool2d_geometry PG, pool_kind Kind, class Op = reference::identity_op>
+    static void run_pooled(const T* in, const T* weight, const T* bias, T* out, std::size_t batch,
+                           const Op& op = {}) noexcept {
+        static_assert(fits && pool2d_is_2x2_stride2<PG> && PG.in_h == G.out_h && PG.in_w == G.out_w);
+        using pool = pool2d_2x2<PG, Kind, T, A>;
+        alignas(64) T pack[pack_size];
+        alignas(64) T rows[pooled_rows_size];
+        for (std::size_t g = 0; g < G.groups; ++g) {
+            for (std::size_t o0 = 0; o0 < cout_g; o0 += CV * W) {
+                const std::size_t oc = detail::min_of(CV * W, cout_g - o0);
+                pack_weights(weight + (g * cout_g + o0) * CKK, oc, pack);
+                const T* b = G.bias ? bias + g * cout_g + o0 : nullptr;
+                for (std::size_t n = 0; n < batch; ++n) {
+                    const T* x = in + (n * G.in_c + g * cin_g) * in_plane;
+                    T* z = out + (n * G.out_c + g * cout_g + o0) * PG.out_h * PG.out_w;
+                    for (std::size_t yp = 0; yp < PG.out_h; ++yp) {
+                        output_row<2 * G.out_w>(x, 2 * yp, pack, b, oc, rows, op);
+                        output_row<2 * G.out_w>(x, 2 * yp + 1, pack, b, oc, rows + G.out_w, op);
+                        for (std::size_t o = 0; o < oc; ++o)
+                            pool::row(rows + o * 2 * G.out_w, z + (o * PG.out_h + yp) * PG.out_w);
                     }
                 }
             }
@@ -267,6 +321,19 @@ struct conv2d_direct_channels {
     }
 
   private:
+    /// Output row y of the block's oc channels of one sample x; channel o's row goes to z + o * Plane.
+    template <std::size_t Plane, class Op>
+    static void output_row(const T* x, std::size_t y, const T* pack, const T* b, std::size_t oc, T* z,
+                           const Op& op) noexcept {
+        if constexpr (unpadded) {
+            row<input_src, Plane>(x + y * G.stride_h * G.in_w, pack, b, oc, z, op);
+        } else {
+            alignas(64) T tile[tile_t::size];
+            tile_t::fill(tile, x, y, 0, cin_g);
+            row<tile_src, Plane>(tile, pack, b, oc, z, op);
+        }
+    }
+
     /// No tap of any output falls in the padding: the pixels are broadcast from the input
     /// itself, and no tile is filled.
     static constexpr bool unpadded = G.pad_top == 0 && G.pad_left == 0 &&
@@ -284,11 +351,11 @@ struct conv2d_direct_channels {
         }
     };
 
-    template <class Src, class Op>
+    template <class Src, std::size_t Plane, class Op>
     static void row(const T* src, const T* pack, const T* b, std::size_t oc, T* z, const Op& op) noexcept {
         constexpr std::size_t full = G.out_w / PX, tail = G.out_w % PX;
-        for (std::size_t xb = 0; xb < full; ++xb) block<Src, PX>(src, pack, b, oc, z, xb * PX, op);
-        if constexpr (tail != 0) block<Src, tail>(src, pack, b, oc, z, full * PX, op);
+        for (std::size_t xb = 0; xb < full; ++xb) block<Src, PX, Plane>(src, pack, b, oc, z, xb * PX, op);
+        if constexpr (tail != 0) block<Src, tail, Plane>(src, pack, b, oc, z, full * PX, op);
     }
 
     /// pack[k][o] = w[o][k] for the block's oc channels, zero for the rest of the vectors.
@@ -300,7 +367,7 @@ struct conv2d_direct_channels {
         }
     }
 
-    template <class Src, std::size_t NP, class Op>
+    template <class Src, std::size_t NP, std::size_t Plane, class Op>
     static void block(const T* src, const T* pack, const T* b, std::size_t oc, T* z, std::size_t x0,
                       const Op& op) noexcept {
         V acc[NP][CV];
@@ -348,7 +415,7 @@ struct conv2d_direct_channels {
             });
         });
         for (std::size_t o = 0; o < oc; ++o)
-            for (std::size_t i = 0; i < NP; ++i) z[o * out_plane + x0 + i] = lanes[i][o];
+            for (std::size_t i = 0; i < NP; ++i) z[o * Plane + x0 + i] = lanes[i][o];
     }
 };
 
@@ -645,6 +712,41 @@ void conv2d_forward(const T* in, const T* weight, const T* bias, T* out, std::si
     }
     if constexpr (!fused && !std::is_same_v<Op, reference::identity_op>)
         simd::elementwise_forward(op, out, out, batch * G.out_size());
+}
+
+/// Bytes of stack the two conv rows of a conv fused with a pool may take.
+inline constexpr std::size_t conv_pool_rows_bytes = 32768;
+
+/// Whether a conv (kernel Choice) and a following pool PG of Kind run as one kernel: a
+/// direct conv kernel, and a 2x2 stride-2 unpadded pool (the SIMD one) over its output.
+template <conv2d_geometry G, class T, conv_kernel Choice, pool2d_geometry PG, class A = default_arch>
+inline constexpr bool conv2d_pool_fusable = [] {
+    if constexpr (conv2d_forward_kernel<G, T, Choice, A>() != conv_kernel::direct || !pool2d_is_2x2_stride2<PG>) {
+        return false;
+    } else if constexpr (PG.channels != G.out_c || PG.in_h != G.out_h || PG.in_w != G.out_w) {
+        return false;
+    } else {
+        if constexpr (conv2d_direct_by_channels<G, T, A>)
+            return conv2d_direct_channels<G, T, A>::pooled_rows_size * sizeof(T) <= conv_pool_rows_bytes;
+        else
+            return conv2d_direct<G, T, A>::fits &&
+                   conv2d_direct<G, T, A>::pooled_rows_size * sizeof(T) <= conv_pool_rows_bytes;
+    }
+}();
+
+/// out = pool(op(conv(in, weight) + bias)), the pool PG of Kind (conv2d_pool_fusable must
+/// hold): the same bits as conv2d_forward with op, then pool2d_forward.
+template <conv2d_geometry G, conv_kernel Choice, pool2d_geometry PG, pool_kind Kind, class T,
+          class Op = reference::identity_op>
+void conv2d_pool_forward(const T* in, const T* weight, const T* bias, T* out, std::size_t batch,
+                         const Op& op = {}) noexcept {
+    static_assert(conv2d_pool_fusable<G, T, Choice, PG>, "ctnn::kernels::simd::conv2d_pool_forward: this conv and "
+                                                         "pool do not fuse; check conv2d_pool_fusable first");
+    static_assert(fusable_activation<Op>);
+    if constexpr (conv2d_direct_by_channels<G, T>)
+        conv2d_direct_channels<G, T>::template run_pooled<PG, Kind>(in, weight, bias, out, batch, op);
+    else
+        conv2d_direct<G, T>::template run_pooled<PG, Kind>(in, weight, bias, out, batch, op);
 }
 
 /// Scratch elements conv2d_backward needs per call (0 when it runs the reference).

@@ -38,10 +38,15 @@ struct pool2d_2x2 {
         for (std::size_t plane = 0; plane < batch * G.channels; ++plane)
             for (std::size_t y = 0; y < G.out_h; ++y) {
                 const T* r0 = in + (plane * G.in_h + 2 * y) * G.in_w;
-                T* z = out + (plane * G.out_h + y) * G.out_w;
-                for (std::size_t j = 0; j + 1 < nvec; ++j) forward_vec<W>(r0 + 2 * j * W, z + j * W);
-                forward_vec<detail::lanes_of<G.out_w, W>(nvec - 1)>(r0 + 2 * (nvec - 1) * W, z + (nvec - 1) * W);
+                row(r0, out + (plane * G.out_h + y) * G.out_w);
             }
+    }
+
+    /// One output row z from the input rows r0 and r0 + G.in_w (what a conv fused with
+    /// the pool calls on the two rows it has just computed).
+    static void row(const T* r0, T* z) noexcept {
+        for (std::size_t j = 0; j + 1 < nvec; ++j) forward_vec<W>(r0 + 2 * j * W, z + j * W);
+        forward_vec<detail::lanes_of<G.out_w, W>(nvec - 1)>(r0 + 2 * (nvec - 1) * W, z + (nvec - 1) * W);
     }
 
     /// din is overwritten (cells no window covers get zero).
