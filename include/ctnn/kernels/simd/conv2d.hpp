@@ -75,6 +75,26 @@ struct conv2d_row_tile {
             }
     }
 
+    /// Rows of the padded input the outputs read: padded row i is input row i - pad_top.
+    static constexpr std::size_t image_rows = (G.out_h - 1) * G.stride_h + (KH - 1) * G.dilation_h + 1;
+    /// Elements of a tile holding every channel's padded rows at once (image_rows rows of
+    /// row_len per channel): tap (ky, kx) of output (y, x) of channel c is at
+    /// c * image_rows * row_len + (y * stride_h + ky * dilation_h) * row_len + at(0, kx) + x.
+    static constexpr std::size_t image_size = cin_g * image_rows * row_len;
+
+    /// Every padded row of the group's channels of x.
+    static void fill_image(T* tile, const T* x) noexcept {
+        for (std::size_t c = 0; c < cin_g; ++c)
+            for (std::size_t i = 0; i < image_rows; ++i) {
+                const auto iy = static_cast<std::ptrdiff_t>(i) - static_cast<std::ptrdiff_t>(G.pad_top);
+                T* slot = tile + (c * image_rows + i) * row_len;
+                if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(G.in_h))
+                    std::fill_n(slot, row_len, T(0));
+                else
+                    fill_row(slot, x + c * in_plane + static_cast<std::size_t>(iy) * G.in_w);
+            }
+    }
+
   private:
     static void fill_row(T* slot, const T* src) noexcept {
         if constexpr (SW == 1) {
@@ -119,17 +139,23 @@ struct conv2d_direct {
     static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch, const Op& op = {}) noexcept {
         static_assert(fits, "ctnn::kernels::simd::conv2d_direct: the input rows of one channel exceed the "
                             "stack tile; use the reference kernel for this layer");
-        alignas(64) T tile[tile_t::size];
+        alignas(64) T tile[tile_size];
         for (std::size_t n = 0; n < batch; ++n) {
             for (std::size_t g = 0; g < G.groups; ++g) {
                 const T* x = in + (n * G.in_c + g * cin_g) * in_plane;
                 T* z = out + (n * G.out_c + g * cout_g) * out_plane;
                 const T* w = weight + g * cout_g * cin_g * KK;
                 const T* b = G.bias ? bias + g * cout_g : nullptr;
+                if constexpr (whole_image) tile_t::fill_image(tile, x);
                 for (std::size_t y = 0; y < G.out_h; ++y) row<out_plane>(x, w, b, z + y * G.out_w, y, tile, op);
             }
         }
     }
+
+    /// The padded input of all channels fits the tile budget: it is copied once per sample
+    /// (each input row once, not once per kernel row that reads it) and rows read it in place.
+    static constexpr bool whole_image = tile_t::image_size <= tile_t::budget;
+    static constexpr std::size_t tile_size = whole_image ? tile_t::image_size : tile_t::size;
 
     /// Stack bytes of the two conv rows (all of a group's channels) run_pooled keeps.
     static constexpr std::size_t pooled_rows_size = cout_g * 2 * G.out_w;
@@ -142,7 +168,7 @@ struct conv2d_direct {
                            const Op& op = {}) noexcept {
         static_assert(fits && pool2d_is_2x2_stride2<PG> && PG.in_h == G.out_h && PG.in_w == G.out_w);
         using pool = pool2d_2x2<PG, Kind, T, A>;
-        alignas(64) T tile[tile_t::size];
+        alignas(64) T tile[tile_size];
         alignas(64) T rows[pooled_rows_size];
         for (std::size_t n = 0; n < batch; ++n)
             for (std::size_t g = 0; g < G.groups; ++g) {
@@ -150,6 +176,7 @@ struct conv2d_direct {
                 const T* w = weight + g * cout_g * cin_g * KK;
                 const T* b = G.bias ? bias + g * cout_g : nullptr;
                 T* z = out + (n * G.out_c + g * cout_g) * PG.out_h * PG.out_w;
+                if constexpr (whole_image) tile_t::fill_image(tile, x);
                 for (std::size_t yp = 0; yp < PG.out_h; ++yp) {
                     row<2 * G.out_w>(x, w, b, rows, 2 * yp, tile, op);
                     row<2 * G.out_w>(x, w, b, rows + G.out_w, 2 * yp + 1, tile, op);
@@ -163,6 +190,18 @@ struct conv2d_direct {
     /// Output row y of every channel; channel o's row goes to z + o * Plane.
     template <std::size_t Plane, class Op>
     static void row(const T* x, const T* w, const T* b, T* z, std::size_t y, T* tile, const Op& op) noexcept {
+        if constexpr (whole_image) {
+            constexpr std::size_t OB = blk.rows, tail = cout_g % OB;
+            constexpr std::size_t CS = tile_t::image_rows * tile_t::row_len, KS = G.dilation_h * tile_t::row_len;
+            const T* t = tile + y * G.stride_h * tile_t::row_len;
+            std::size_t o = 0;
+            for (; o + OB <= cout_g; o += OB)
+                columns<OB, Plane, CS, KS>(t, cin_g, w + o * cin_g * KK, b ? b + o : nullptr, true, true, z + o * Plane, op);
+            if constexpr (tail != 0)
+                columns<tail, Plane, CS, KS>(t, cin_g, w + o * cin_g * KK, b ? b + o : nullptr, true, true, z + o * Plane,
+                                             op);
+            return;
+        }
         // Channels in chunks the tile holds; later chunks add to what earlier ones stored.
         for (std::size_t c0 = 0; c0 < cin_g; c0 += tile_t::chunk) {
             const std::size_t cc = detail::min_of(tile_t::chunk, cin_g - c0);
@@ -171,31 +210,35 @@ struct conv2d_direct {
             constexpr std::size_t OB = blk.rows, tail = cout_g % OB;
             std::size_t o = 0;
             for (; o + OB <= cout_g; o += OB)
-                columns<OB, Plane>(tile, cc, w + (o * cin_g + c0) * KK, b ? b + o : nullptr, first, last, z + o * Plane, op);
+                columns<OB, Plane, tile_t::channel_tile, tile_t::row_len>(tile, cc, w + (o * cin_g + c0) * KK,
+                                                                          b ? b + o : nullptr, first, last, z + o * Plane, op);
             if constexpr (tail != 0)
-                columns<tail, Plane>(tile, cc, w + (o * cin_g + c0) * KK, b ? b + o : nullptr, first, last, z + o * Plane,
+                columns<tail, Plane, tile_t::channel_tile, tile_t::row_len>(tile, cc, w + (o * cin_g + c0) * KK, b ? b + o : nullptr, first, last, z + o * Plane,
                                      op);
         }
     }
 
     /// OB output channels of one row, all its vectors.
-    template <std::size_t OB, std::size_t Plane, class Op>
+    /// CS and KS: the tile's distance between channels and between kernel rows.
+    template <std::size_t OB, std::size_t Plane, std::size_t CS, std::size_t KS, class Op>
     static void columns(const T* tile, std::size_t cc, const T* w, const T* b, bool first, bool last, T* z,
                         const Op& op) noexcept {
         constexpr std::size_t NV = blk.vecs, full = nvec / NV, rem = nvec % NV;
         for (std::size_t jb = 0; jb < full; ++jb) {
             if (rem == 0 && jb + 1 == full)
-                block<OB, NV, nvec - NV, true, Plane>(tile, cc, w, b, first, last, z, jb * NV * W, op);
+                block<OB, NV, nvec - NV, true, Plane, CS, KS>(tile, cc, w, b, first, last, z, jb * NV * W, op);
             else
-                block<OB, NV, 0, false, Plane>(tile, cc, w, b, first, last, z, jb * NV * W, op);
+                block<OB, NV, 0, false, Plane, CS, KS>(tile, cc, w, b, first, last, z, jb * NV * W, op);
         }
-        if constexpr (rem != 0) block<OB, rem, full * NV, true, Plane>(tile, cc, w, b, first, last, z, full * NV * W, op);
+        if constexpr (rem != 0)
+            block<OB, rem, full * NV, true, Plane, CS, KS>(tile, cc, w, b, first, last, z, full * NV * W, op);
     }
 
     template <std::size_t J, std::size_t First, bool Last>
     static constexpr std::size_t lanes = Last ? detail::lanes_of<G.out_w, W>(First + J) : W;
 
-    template <std::size_t OB, std::size_t NV, std::size_t First, bool Last, std::size_t Plane, class Op>
+    template <std::size_t OB, std::size_t NV, std::size_t First, bool Last, std::size_t Plane, std::size_t CS,
+              std::size_t KS, class Op>
     static void block(const T* tile, std::size_t cc, const T* w, const T* b, bool first, bool last, T* z,
                       std::size_t x0, const Op& op) noexcept {
         V acc[OB][NV];
@@ -210,10 +253,10 @@ struct conv2d_direct {
             });
         });
         for (std::size_t c = 0; c < cc; ++c) {
-            const T* t = tile + c * tile_t::channel_tile + x0;
+            const T* t = tile + c * CS + x0;
             const T* wc = w + c * KK;
             for (std::size_t ky = 0; ky < KH; ++ky) {
-                const T* tk = t + tile_t::at(ky, 0);
+                const T* tk = t + ky * KS;
                 const T* wk = wc + ky * KW;
                 detail::static_for<KW>([&]<std::size_t kx>() CTNN_SIMD_INLINE {
                     constexpr std::size_t at = tile_t::at(0, kx);
