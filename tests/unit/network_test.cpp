@@ -36,9 +36,12 @@ static_assert(lenet::param_count == 156 + 2416 + 48120 + 10164 + 850);
 static_assert(lenet::param_bytes >= lenet::param_count * sizeof(float));
 static_assert(lenet::param_offset[1] == 0);
 static_assert(lenet::param_offset[4] % (ctnn::alignment / sizeof(float)) == 0);
-// Ping-pong: the largest activation (6 x 28 x 28) in one buffer, 6 x 14 x 14 in the other.
-static_assert(lenet::workspace_size >= 6 * 28 * 28 + 6 * 14 * 14);
-static_assert(lenet::workspace_size < 2 * 6 * 28 * 28);
+// Ping-pong, unfused: the largest activation (6 x 28 x 28) in one buffer, 6 x 14 x 14 in the
+// other. Fused, each conv + relu + pool stores only the pooled map: 6 x 14 x 14, 16 x 5 x 5.
+static_assert(lenet::unfused_workspace_size >= 6 * 28 * 28 + 6 * 14 * 14);
+static_assert(lenet::unfused_workspace_size < 2 * 6 * 28 * 28);
+static_assert(lenet::workspace_size >= 6 * 14 * 14 + 16 * 5 * 5);
+static_assert(CTNN_REFERENCE_KERNELS || lenet::workspace_size < 6 * 28 * 28);
 static_assert(std::is_trivially_copyable_v<lenet::parameters>);
 static_assert(alignof(lenet::parameters) == ctnn::alignment);
 
@@ -148,7 +151,7 @@ TEST(NetworkSummary, SmallNetExactly) {
     const std::string expected = "0 input (1 x 6 x 6) 0 params\n"
                                  "1 conv2d (2 x 6 x 6) 20 params\n"
                                  "2 relu (2 x 6 x 6) 0 params, fused into 1 conv2d\n"
-                                 "3 max_pool2d (2 x 3 x 3) 0 params\n"
+                                 "3 max_pool2d (2 x 3 x 3) 0 params, fused into 1 conv2d\n"
                                  "4 flatten (18) 0 params\n"
                                  "5 dense (3) 57 params\n"
                                  "total 77 params (" +
@@ -156,9 +159,11 @@ TEST(NetworkSummary, SmallNetExactly) {
                                  std::to_string(net::workspace_bytes) + " bytes per sample\n";
     EXPECT_EQ(os.str(), expected);
     if constexpr (ctnn::alignment == 64) {
-        // Parameters 20 -> 32 and 57 -> 64 floats; buffers 72 -> 80 and 18 -> 32 floats.
+        // Parameters 20 -> 32 and 57 -> 64 floats; conv + relu + pool and flatten in one
+        // buffer, 18 -> 32 floats (unfused, buffers 72 -> 80 and 18 -> 32).
         EXPECT_EQ(net::param_bytes, 96u * 4u);
-        EXPECT_EQ(net::workspace_bytes, 112u * 4u);
+        EXPECT_EQ(net::workspace_bytes, 32u * 4u);
+        EXPECT_EQ(net::unfused_workspace_size, 112u);
     }
 }
 
@@ -169,7 +174,7 @@ TEST(NetworkSummary, LenetLines) {
     ASSERT_EQ(lines.size(), lenet::entry_count + 1);
     EXPECT_EQ(lines[0], "0 input (1 x 28 x 28) 0 params");
     EXPECT_EQ(lines[1], "1 conv2d (6 x 28 x 28) 156 params");
-    EXPECT_EQ(lines[3], "3 max_pool2d (6 x 14 x 14) 0 params");
+    EXPECT_EQ(lines[3], "3 max_pool2d (6 x 14 x 14) 0 params, fused into 1 conv2d");
     EXPECT_EQ(lines[4], "4 conv2d (16 x 10 x 10) 2416 params");
     EXPECT_EQ(lines[7], "7 flatten (400) 0 params");
     EXPECT_EQ(lines[8], "8 dense (120) 48120 params");
@@ -177,7 +182,7 @@ TEST(NetworkSummary, LenetLines) {
     EXPECT_EQ(lines[13], "13 softmax (10) 0 params");
     EXPECT_TRUE(contains(lines[14], "total 61706 params"));
     if constexpr (ctnn::alignment == 64) {
-        EXPECT_EQ(lines[14], "total 61706 params (246976 bytes), workspace 23552 bytes per sample");
+        EXPECT_EQ(lines[14], "total 61706 params (246976 bytes), workspace 6336 bytes per sample");
     }
 }
 

@@ -1,10 +1,12 @@
 // The memory plan and the parameter layout, checked as properties over every test net:
 // each entry reads what the previous one wrote, the last writes the caller's output (as does
-// a conv2d or dense whose fused activation is the last entry), element-wise layers after the
-// first run in place and nothing writes the caller's input, each buffer is sized by the
-// largest activation it holds and the workspace is exactly the two aligned buffers; every
-// layer's parameters start on ctnn::alignment and tensor<I, K>() lies inside of<I>().
-// LeNet's sizes are also checked against numbers worked out by hand.
+// a conv2d or dense whose fused activation or pool is the last entry), a conv2d fused with
+// its pool stores only the pooled map and never writes what it reads, element-wise layers
+// after the first run in place and nothing writes the caller's input, each buffer is sized
+// by the largest activation it holds and the workspace is exactly the two aligned buffers,
+// for the fused plan and for the plain one run_unfused() uses; every layer's parameters
+// start on ctnn::alignment and tensor<I, K>() lies inside of<I>(). LeNet's sizes are also
+// checked against numbers worked out by hand.
 #include "test_nets.hpp"
 #include "unit_util.hpp"
 
@@ -55,10 +57,45 @@ TYPED_TEST(Plan, EachEntryReadsWhatThePreviousWrote) {
     EXPECT_EQ(p.dst[last], place::user_output);
     for (std::size_t i = 1; i <= last; ++i) {
         EXPECT_NE(p.dst[i], place::user_input) << "entry " << i << " writes the caller's input";
+        // Entries i + 1 .. last all run inside entry i's step: the step ends the network.
+        bool step_ends_the_net = true;
+        for (std::size_t j = i + 1; j <= last; ++j) step_ends_the_net &= Net::fused_into_previous[j];
         if (i < last) {
-            const bool fused_pair_ends_the_net = i + 1 == last && Net::fused_into_previous[last];
-            EXPECT_TRUE(is_buffer(p.dst[i]) || fused_pair_ends_the_net) << "entry " << i;
+            // Not stored: the map a fused conv2d computes and pools right away.
+            const bool inside_a_step = p.dst[i] == place::not_stored && Net::fused_into_previous[i + 1];
+            EXPECT_TRUE(is_buffer(p.dst[i]) || inside_a_step || step_ends_the_net) << "entry " << i;
             EXPECT_NE(p.src[i], place::user_output) << "entry " << i;
+        }
+        // A fused step reads where its head reads and writes where its last entry writes.
+        if (!Net::fused_into_previous[i] && i < last && Net::fused_into_previous[i + 1]) {
+            std::size_t end = i + 1;
+            while (end < last && Net::fused_into_previous[end + 1]) ++end;
+            EXPECT_NE(p.src[i], p.dst[end]) << "the step from entry " << i << " reads and writes the same place";
+        }
+    }
+}
+
+// run_unfused's plan: the same rule with every entry on its own, so every map is stored.
+TYPED_TEST(Plan, UnfusedPlanStoresEveryMap) {
+    using Net = TypeParam;
+    using T = typename Net::value_type;
+    constexpr auto& p = Net::unfused_plan;
+    constexpr std::size_t last = Net::entry_count - 1;
+    const entry_facts<Net> facts;
+    const auto plain = ctnn::detail::make_inference_plan<T, Net::entry_count>(facts.size, facts.elementwise);
+    EXPECT_EQ(p.src, plain.src);
+    EXPECT_EQ(p.dst, plain.dst);
+    EXPECT_EQ(p.buffer_size, plain.buffer_size);
+    EXPECT_EQ(Net::unfused_workspace_size, plain.per_sample);
+    EXPECT_EQ(p.src[1], place::user_input);
+    EXPECT_EQ(p.dst[last], place::user_output);
+    for (std::size_t i = 1; i <= last; ++i) {
+        if (i > 1) {
+            EXPECT_EQ(p.src[i], p.dst[i - 1]) << "entry " << i;
+        }
+        EXPECT_TRUE(is_buffer(p.dst[i]) || (i == last && p.dst[i] == place::user_output)) << "entry " << i;
+        if (!facts.elementwise[i]) {
+            EXPECT_NE(p.dst[i], p.src[i]) << "entry " << i;
         }
     }
 }
@@ -200,12 +237,16 @@ TYPED_TEST(Plan, AssignWritesOnlyItsTensor) {
 }
 
 // LeNet by hand (float, 64-byte alignment = 16 floats): the parameter slices round 156,
-// 2416, 48120, 10164 and 850 up to 160, 2416, 48128, 10176, 864. The activations go
-// 4704 -> buffer 0, 1176 -> buffer 1, 1600 -> 0, 400 -> 1, 120 -> 0, 84 -> 1, 10 -> 0,
-// softmax -> output; buffers 4704 and 1176 (1184 aligned).
+// 2416, 48120, 10164 and 850 up to 160, 2416, 48128, 10176, 864.
+// Fused: conv + relu + pool -> buffer 0 (1176; the 4704 of conv1 are never stored), conv +
+// relu + pool -> buffer 1 (400), flatten in place, dense + relu -> 0 (120), dense + relu -> 1
+// (84), dense -> 0 (10), softmax -> output; buffers 1176 (1184 aligned) and 400.
+// Unfused (run_unfused): 4704 -> buffer 0, 1176 -> 1, 1600 -> 0, 400 -> 1, 120 -> 0, 84 -> 1,
+// 10 -> 0, softmax -> output; buffers 4704 and 1176 (1184 aligned).
 TEST(PlanByHand, Lenet) {
     using ctnn::unit::lenet;
     using ctnn::unit::lenet_double;
+    constexpr bool pools_fuse = !CTNN_REFERENCE_KERNELS; // no direct conv kernel to pool in
     if constexpr (ctnn::alignment == 64) {
         static_assert(lenet::param_count == 61706);
         static_assert(lenet::param_offset[1] == 0);
@@ -214,19 +255,32 @@ TEST(PlanByHand, Lenet) {
         static_assert(lenet::param_offset[10] == 160 + 2416 + 48128);
         static_assert(lenet::param_offset[12] == 160 + 2416 + 48128 + 10176);
         static_assert(lenet::param_storage == 61744);
-        static_assert(lenet::plan.buffer_size[0] == 4704 && lenet::plan.buffer_size[1] == 1176);
-        static_assert(lenet::workspace_size == 4704 + 1184);
-        static_assert(lenet_double::workspace_size == 4704 + 1176);
+        static_assert(lenet::unfused_plan.buffer_size[0] == 4704 && lenet::unfused_plan.buffer_size[1] == 1176);
+        static_assert(lenet::unfused_workspace_size == 4704 + 1184);
+        static_assert(lenet_double::unfused_workspace_size == 4704 + 1176);
+        static_assert(!pools_fuse || (lenet::plan.buffer_size[0] == 1176 && lenet::plan.buffer_size[1] == 400));
+        static_assert(!pools_fuse || lenet::workspace_size == 1184 + 400);
+        static_assert(!pools_fuse || lenet_double::workspace_size == 1176 + 400);
         static_assert(lenet_double::param_storage == 160 + 2416 + 48120 + 10168 + 856);
     }
     using enum place;
-    const std::array<place, 14> src{user_input, user_input, buffer0, buffer0, buffer1, buffer0, buffer0, buffer1,
-                                    buffer1,    buffer0,    buffer0, buffer1, buffer1, buffer0};
-    const std::array<place, 14> dst{user_input, buffer0, buffer0, buffer1, buffer0, buffer0, buffer1, buffer1,
-                                    buffer0,    buffer0, buffer1, buffer1, buffer0, user_output};
+    const std::array<place, 14> unfused_src{user_input, user_input, buffer0, buffer0, buffer1, buffer0, buffer0,
+                                            buffer1,    buffer1,    buffer0, buffer0, buffer1, buffer1, buffer0};
+    const std::array<place, 14> unfused_dst{user_input, buffer0, buffer0, buffer1, buffer0, buffer0, buffer1,
+                                            buffer1,    buffer0, buffer0, buffer1, buffer1, buffer0, user_output};
+    const std::array<place, 14> fused_src{user_input, user_input, not_stored, not_stored, buffer0,
+                                          not_stored, not_stored, buffer1,    buffer1,    buffer0,
+                                          buffer0,    buffer1,    buffer1,    buffer0};
+    const std::array<place, 14> fused_dst{user_input, not_stored, not_stored, buffer0, not_stored,
+                                          not_stored, buffer1,    buffer1,    buffer0, buffer0,
+                                          buffer1,    buffer1,    buffer0,    user_output};
     for (std::size_t i = 1; i < 14; ++i) {
-        EXPECT_EQ(lenet::plan.src[i], src[i]) << "entry " << i;
-        EXPECT_EQ(lenet::plan.dst[i], dst[i]) << "entry " << i;
+        EXPECT_EQ(lenet::unfused_plan.src[i], unfused_src[i]) << "entry " << i;
+        EXPECT_EQ(lenet::unfused_plan.dst[i], unfused_dst[i]) << "entry " << i;
+        if (pools_fuse) {
+            EXPECT_EQ(lenet::plan.src[i], fused_src[i]) << "entry " << i;
+            EXPECT_EQ(lenet::plan.dst[i], fused_dst[i]) << "entry " << i;
+        }
     }
 }
 

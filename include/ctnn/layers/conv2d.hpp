@@ -159,6 +159,22 @@ struct conv2d<OutChannels, Kernel, Options...>::bind {
         kernels::simd::conv2d_forward<geometry, o.kernel>(in, params, o.bias ? params + weight_size : nullptr, out,
                                                           batch, op);
     }
+    /// A network runs a following pool PG (a max_pool2d or avg_pool2d, with or without a
+    /// fusable activation between) in this layer's kernel: a direct kernel, and a 2x2
+    /// stride-2 unpadded pool over exactly this output (kernels::simd::conv2d_pool_fusable).
+    template <pool2d_geometry PG>
+    static constexpr bool fuses_pool = [] {
+        if constexpr (valid) return kernels::simd::conv2d_pool_fusable<geometry, T, o.kernel, PG>;
+        else return false;
+    }();
+    /// out = pool(op(conv(in) + bias)), the pool PG of Kind (fuses_pool<PG> must hold): this
+    /// layer, op's layer and the pool in one pass that never writes the un-pooled map,
+    /// bit-identical to the three.
+    template <pool2d_geometry PG, pool_kind Kind, class Op = kernels::reference::identity_op>
+    static void forward_pooled(const T* in, T* out, const T* params, std::size_t batch, const Op& op = {}) noexcept {
+        kernels::simd::conv2d_pool_forward<geometry, o.kernel, PG, Kind>(
+            in, params, o.bias ? params + weight_size : nullptr, out, batch, op);
+    }
     /// Elements of scratch backward() needs per call (any batch).
     static constexpr std::size_t scratch_size = kernels::simd::conv2d_backward_scratch<geometry, T, o.kernel>;
     /// Adds the batch's weight and bias gradients into grads; writes din unless null.

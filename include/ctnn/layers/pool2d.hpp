@@ -111,6 +111,8 @@ struct pool2d<Kind, Window, Options...>::bind {
     static constexpr bool valid = options_ok && input_ok && out_h > 0 && out_w > 0;
     static constexpr std::string_view name = Kind == pool_kind::max ? "max_pool2d" : "avg_pool2d";
     static constexpr bool elementwise = false;
+    /// Max or average; with geometry, what a conv2d needs to run this pool in its kernel.
+    static constexpr pool_kind kind = Kind;
     static constexpr std::size_t param_count = 0;
     static constexpr std::array<param_tensor, 0> tensors{};
 

@@ -6,15 +6,21 @@
 // param_bytes, workspace_bytes. forward() runs the batch (a runtime count, NCHW) through
 // parameters and a workspace the caller owns, and allocates nothing.
 //
-// Inference fuses a conv2d or dense with the activation right after it when the kernel can
-// apply it as it writes (relu, leaky_relu, clip, identity): one pass instead of two,
-// bit-identical to the two. fused_into_previous names the fused entries; run_unfused() is
-// the reference path that runs every entry on its own. Training (train/engine.hpp) keeps
-// every activation for backward and does not fuse.
+// Inference fuses entries into one kernel call, bit-identical to running them apart:
+//  * a conv2d or dense and the activation right after it, when the kernel can apply it as
+//    it writes (relu, leaky_relu, clip, identity): one pass instead of two;
+//  * a conv2d, optionally such an activation, and a max_pool2d or avg_pool2d the conv's
+//    kernel can pool in (a direct kernel and a 2x2 stride-2 unpadded pool over exactly its
+//    output: conv2d's fuses_pool): the un-pooled map is never written.
+// fused_into_previous and fused_into name the fused entries. run_unfused() is the reference
+// path: every entry on its own, with the plain plan (unfused_plan) and its own workspace
+// size (unfused_workspace_size), which may exceed workspace_size. Training
+// (train/engine.hpp) keeps every activation for backward and does not fuse.
 #pragma once
 
 #include <algorithm>
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <ostream>
 #include <span>
@@ -25,6 +31,7 @@
 #include <utility>
 
 #include "../core/config.hpp"
+#include "../core/geometry.hpp"
 #include "../core/layer.hpp"
 #include "layer_list.hpp"
 #include "plan.hpp"
@@ -40,6 +47,16 @@ concept fusable_pair = requires {
     requires Head::fuses_activation;
     requires Next::fusable_activation;
     typename Next::op_type;
+};
+
+/// Pool (a max_pool2d or avg_pool2d) can run inside Head's kernel: Head is a conv2d whose
+/// kernel pools each pair of rows as it computes them (fuses_pool), over exactly Pool's input.
+template <class Head, class Pool>
+concept fusable_pool = requires {
+    requires std::same_as<std::remove_cv_t<decltype(Pool::kind)>, pool_kind>;
+    requires std::same_as<std::remove_cv_t<decltype(Pool::geometry)>, pool2d_geometry>;
+    requires Pool::valid;
+    requires Head::template fuses_pool<Pool::geometry>;
 };
 
 } // namespace detail
@@ -133,24 +150,52 @@ class basic_network {
         return all;
     }();
 
-    /// fused_into_previous[I]: inference runs entry I (an activation) inside entry I - 1's
-    /// kernel (a conv2d or dense), in one pass with the same bits; only the first of two
-    /// activations in a row fuses. Always false for entries 0 and 1.
+    /// fused_into[I]: the entry whose kernel runs entry I in inference, in one pass with the
+    /// same bits: I itself, or the head of I's fused step. The steps: a conv2d or dense and
+    /// the activation right after it (relu, leaky_relu, clip, identity; only the first of two
+    /// activations in a row); a conv2d, optionally such an activation, and a max_pool2d or
+    /// avg_pool2d the conv2d's kernel pools in (its fuses_pool).
+    static constexpr std::array<std::size_t, entry_count> fused_into = [] {
+        std::array<std::size_t, entry_count> head{};
+        for (std::size_t i = 0; i < entry_count; ++i) head[i] = i;
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (
+                [&] {
+                    constexpr std::size_t H = I + 1; // a conv2d or dense heads a step, nothing else
+                    if constexpr (detail::fusable_pair<layer<H>, layer<H + 1>>) {
+                        head[H + 1] = H;
+                        if constexpr (H + 2 < entry_count) {
+                            if constexpr (detail::fusable_pool<layer<H>, layer<H + 2>>) head[H + 2] = H;
+                        }
+                    } else if constexpr (detail::fusable_pool<layer<H>, layer<H + 1>>) {
+                        head[H + 1] = H;
+                    }
+                }(),
+                ...);
+        }(std::make_index_sequence<(entry_count > 2 ? entry_count - 2 : 0)>{});
+        return head;
+    }();
+    /// fused_into_previous[I]: inference runs entry I inside the kernel of an entry before it
+    /// (fused_into[I]): an activation after a conv2d or dense, or a pool after a conv2d (and
+    /// its activation). Always false for entries 0 and 1.
     static constexpr std::array<bool, entry_count> fused_into_previous = [] {
         std::array<bool, entry_count> fused{};
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            ((fused[I + 2] = detail::fusable_pair<layer<I + 1>, layer<I + 2>>), ...);
-        }(std::make_index_sequence<(entry_count > 2 ? entry_count - 2 : 0)>{});
-        for (std::size_t i = 2; i < entry_count; ++i) fused[i] = fused[i] && !fused[i - 1];
+        for (std::size_t i = 0; i < entry_count; ++i) fused[i] = fused_into[i] != i;
         return fused;
     }();
 
+    /// The inference plan, fused steps included: forward() and run() use it.
     static constexpr detail::inference_plan<entry_count> plan = detail::make_inference_plan<T, entry_count>(
         each_entry([]<class L>() { return L::out_shape::size; }), each_entry([]<class L>() { return L::elementwise; }),
         fused_into_previous);
-    /// Workspace for inference, per sample of the batch.
+    /// Workspace for inference (forward, run), per sample of the batch.
     static constexpr std::size_t workspace_size = plan.per_sample;
     static constexpr std::size_t workspace_bytes = workspace_size * sizeof(T);
+    /// The plain plan, every entry on its own: the reference path run_unfused() uses it.
+    static constexpr detail::inference_plan<entry_count> unfused_plan = detail::make_inference_plan<T, entry_count>(
+        each_entry([]<class L>() { return L::out_shape::size; }), each_entry([]<class L>() { return L::elementwise; }));
+    /// Workspace for run_unfused(), per sample (in most nets more than workspace_size).
+    static constexpr std::size_t unfused_workspace_size = unfused_plan.per_sample;
 
     template <std::size_t I>
     static consteval std::size_t tensor_count() {
@@ -201,31 +246,34 @@ class basic_network {
         run(params.data(), in.data(), out.data(), workspace.data(), batch);
     }
 
-    /// Unchecked core of forward(): pointers to whole batches. Fused pairs run as one kernel.
+    /// Unchecked core of forward(): pointers to whole batches; workspace holds batch *
+    /// workspace_size. Each fused step runs as one kernel.
     static void run(const T* params, const T* in, T* out, T* workspace, std::size_t batch) noexcept {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             (run_step<I + 1>(params, in, out, workspace, batch), ...);
         }(std::make_index_sequence<entry_count - 1>{});
     }
 
-    /// The reference path, for tests and benchmarks: run() with every entry on its own (a
-    /// fused activation runs in place where its conv2d or dense wrote). Same arguments, same
-    /// workspace, and the same bits as run().
+    /// The reference path, for tests and benchmarks: every entry on its own, with the plain
+    /// plan (unfused_plan), so workspace holds batch * unfused_workspace_size (not
+    /// workspace_size: unfused, a conv2d's map before its pool needs a buffer of its own).
+    /// The same bits as run().
     static void run_unfused(const T* params, const T* in, T* out, T* workspace, std::size_t batch) noexcept {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (run_entry<I + 1>(params, in, out, workspace, batch), ...);
+            (run_entry<I + 1>(unfused_plan, params, in, out, workspace, batch), ...);
         }(std::make_index_sequence<entry_count - 1>{});
     }
 
-    /// One line per entry: index, name, output shape, parameters, and for a fused
-    /// activation the entry it runs inside ("2 relu (6 x 28 x 28) 0 params, fused into 1 conv2d").
+    /// One line per entry: index, name, output shape, parameters, and for a fused entry the
+    /// entry whose kernel runs it ("3 max_pool2d (6 x 14 x 14) 0 params, fused into 1 conv2d").
     static void summary(std::ostream& os) {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             (
                 [&] {
                     os << I << ' ' << layer<I>::name << ' ' << typename layer<I>::out_shape{} << ' '
                        << layer<I>::param_count << " params";
-                    if constexpr (fused_into_previous[I]) os << ", fused into " << I - 1 << ' ' << layer_names[I - 1];
+                    if constexpr (fused_into_previous[I])
+                        os << ", fused into " << fused_into[I] << ' ' << layer_names[fused_into[I]];
                     os << '\n';
                 }(),
                 ...);
@@ -251,36 +299,52 @@ class basic_network {
         return batch;
     }
 
-    static T* locate(detail::place p, const T* in, T* out, T* ws, std::size_t batch) noexcept {
-        switch (p) {
+    using plan_type = detail::inference_plan<entry_count>;
+
+    static T* locate(const plan_type& p, detail::place where, const T* in, T* out, T* ws, std::size_t batch) noexcept {
+        switch (where) {
         case detail::place::user_input: return const_cast<T*>(in); // only ever read
         case detail::place::user_output: return out;
-        case detail::place::buffer0: return ws + batch * plan.buffer_offset[0];
-        case detail::place::buffer1: return ws + batch * plan.buffer_offset[1];
+        case detail::place::buffer0: return ws + batch * p.buffer_offset[0];
+        case detail::place::buffer1: return ws + batch * p.buffer_offset[1];
+        case detail::place::not_stored: return nullptr; // a fused step never looks here
         }
         return nullptr;
     }
 
     template <std::size_t I>
-    static void run_entry(const T* params, const T* in, T* out, T* ws, std::size_t batch) noexcept {
-        layer<I>::forward(locate(plan.src[I], in, out, ws, batch), locate(plan.dst[I], in, out, ws, batch),
+    static void run_entry(const plan_type& p, const T* params, const T* in, T* out, T* ws, std::size_t batch) noexcept {
+        layer<I>::forward(locate(p, p.src[I], in, out, ws, batch), locate(p, p.dst[I], in, out, ws, batch),
                           params + param_offset[I], batch);
     }
 
-    static constexpr bool next_fused(std::size_t i) noexcept {
-        return i + 1 < entry_count && fused_into_previous[i + 1];
+    /// The last entry of the step entry I heads (I when nothing fuses into it).
+    static constexpr std::size_t step_end(std::size_t i) noexcept {
+        while (i + 1 < entry_count && fused_into_previous[i + 1]) ++i;
+        return i;
     }
 
-    /// Entry I, or entries I and I + 1 in one kernel: I reads its source and writes where
-    /// I + 1 leaves its result; a fused entry has already run.
+    /// The step entry I heads, as one kernel reading I's source and writing where the step's
+    /// last entry leaves its result; nothing for an entry its step's head has already run.
     template <std::size_t I>
     static void run_step(const T* params, const T* in, T* out, T* ws, std::size_t batch) noexcept {
-        if constexpr (next_fused(I)) {
-            layer<I>::forward_fused(locate(plan.src[I], in, out, ws, batch),
-                                    locate(plan.dst[I + 1], in, out, ws, batch), params + param_offset[I], batch,
-                                    layer<I + 1>::op);
-        } else if constexpr (!fused_into_previous[I]) {
-            run_entry<I>(params, in, out, ws, batch);
+        constexpr std::size_t end = step_end(I);
+        if constexpr (fused_into_previous[I]) {
+            return;
+        } else if constexpr (end == I) {
+            run_entry<I>(plan, params, in, out, ws, batch);
+        } else {
+            T* src = locate(plan, plan.src[I], in, out, ws, batch);
+            T* dst = locate(plan, plan.dst[end], in, out, ws, batch);
+            const T* w = params + param_offset[I];
+            using last = layer<end>;
+            if constexpr (last::elementwise) { // conv2d or dense + activation
+                layer<I>::forward_fused(src, dst, w, batch, last::op);
+            } else if constexpr (end == I + 1) { // conv2d + pool
+                layer<I>::template forward_pooled<last::geometry, last::kind>(src, dst, w, batch);
+            } else { // conv2d + activation + pool
+                layer<I>::template forward_pooled<last::geometry, last::kind>(src, dst, w, batch, layer<I + 1>::op);
+            }
         }
     }
 };

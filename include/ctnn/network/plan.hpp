@@ -9,13 +9,25 @@
 // activation it ever holds; the workspace holds, per sample, both buffers, and for a batch
 // of N each buffer is N consecutive samples (NCHW).
 //
-// Fusion: an entry fused into the one before it (an activation run by the conv2d or dense
-// kernel as it writes) is planned as part of that step. The step's first entry writes
-// where the step's last entry must leave its result (the caller's output when the step ends
-// the network), and the fused entry is recorded as running in place there, which is also
-// how the unfused reference path runs it. So fusion never needs a buffer the unfused plan
-// would not, and it saves the buffer a conv2d or dense + activation ending the network
-// would otherwise fill.
+// Fusion: the entries form steps, each one kernel call: an entry on its own, or a head (a
+// conv2d or dense) with the entries fused into it (an activation it applies as it writes;
+// for a conv2d, also a 2x2 stride-2 pool it applies to each pair of rows as it computes
+// them). A step reads where its head reads and writes where its last entry must leave the
+// result: the caller's output when the step ends the network, else the buffer the step did
+// not read, so a fused conv2d + pool never reads and writes the same buffer. Inside a step,
+// the entries before its last non-element-wise entry are recorded as place::not_stored (the
+// un-pooled map of a conv2d fused with its pool lives only in the kernel's registers and
+// stack); the others write the step's destination, the element-wise ones in place. Only
+// what a step stores sizes a buffer: a step ending the network needs none, and a conv2d +
+// pool stores only the pooled map. A conv2d + activation keeps the buffers the plain plan
+// gives every later map; a conv2d + pool flips the ping-pong once where the conv2d and pool
+// run apart flip it twice, so the later maps trade buffers, which costs more than it saves
+// only when maps after the pool grow larger again than those before it.
+//
+// Without fused entries make_inference_plan gives the plain plan, every entry on its own;
+// the network's reference path, run_unfused(), runs with that plan and its own workspace
+// size (a fused conv2d + pool reads its source and writes its destination, while the conv2d
+// and the pool run apart need a third place between the two).
 #pragma once
 
 #include <array>
@@ -25,19 +37,21 @@
 
 namespace ctnn::detail {
 
-enum class place : unsigned char { user_input, user_output, buffer0, buffer1 };
+/// Where an entry reads or writes; not_stored: inside a fused step's kernel, never in memory.
+enum class place : unsigned char { user_input, user_output, buffer0, buffer1, not_stored };
 
 template <std::size_t Count>
 struct inference_plan {
     std::array<place, Count> src{}, dst{};  // entry 0 (the input) unused
-    std::array<bool, Count> fused{};          // entry i runs inside entry i - 1's kernel
+    std::array<bool, Count> fused{};          // entry i runs inside the kernel of its step's head
     std::array<std::size_t, 2> buffer_size{}; // per sample, in elements
     std::array<std::size_t, 2> buffer_offset{};
     std::size_t per_sample = 0; // elements of workspace per sample
 };
 
 /// sizes[i], elementwise[i] describe entry i (entry 0 = the input); fused[i] says entry i
-/// is element-wise and runs inside entry i - 1 (fused[0] and fused[1] are false).
+/// runs inside the kernel of the step begun by the nearest earlier entry that is not fused
+/// (fused[0] and fused[1] are false). With no fused entries: the plain plan.
 template <class T, std::size_t Count>
 constexpr inference_plan<Count> make_inference_plan(const std::array<std::size_t, Count>& sizes,
                                                     const std::array<bool, Count>& elementwise,
@@ -45,25 +59,26 @@ constexpr inference_plan<Count> make_inference_plan(const std::array<std::size_t
     inference_plan<Count> p{};
     p.fused = fused;
     place current = place::user_input;
-    for (std::size_t i = 1; i < Count; ++i) {
-        p.src[i] = current;
-        if (fused[i]) { // in place on what its step's first entry wrote
-            p.dst[i] = current;
-            continue;
+    for (std::size_t head = 1; head < Count;) {
+        std::size_t end = head; // the step: entries head .. end
+        while (end + 1 < Count && fused[end + 1]) ++end;
+        const place dst = end + 1 == Count                                                  ? place::user_output
+                          : end == head && elementwise[head] && current != place::user_input ? current
+                          : current == place::buffer0                                        ? place::buffer1
+                                                                                              : place::buffer0;
+        std::size_t stored = head; // the step's last non-element-wise entry
+        for (std::size_t i = head + 1; i <= end; ++i)
+            if (!elementwise[i]) stored = i;
+        for (std::size_t i = head; i <= end; ++i) {
+            p.src[i] = current;
+            p.dst[i] = i < stored ? place::not_stored : dst;
+            current = p.dst[i];
+            if (current == place::buffer0 || current == place::buffer1) {
+                auto& size = p.buffer_size[current == place::buffer0 ? 0 : 1];
+                size = sizes[i] > size ? sizes[i] : size;
+            }
         }
-        const std::size_t step_end = i + 1 < Count && fused[i + 1] ? i + 1 : i;
-        if (step_end + 1 == Count) {
-            p.dst[i] = place::user_output;
-        } else if (elementwise[i] && current != place::user_input) {
-            p.dst[i] = current;
-        } else {
-            p.dst[i] = current == place::buffer0 ? place::buffer1 : place::buffer0;
-        }
-        if (p.dst[i] == place::buffer0 || p.dst[i] == place::buffer1) {
-            auto& size = p.buffer_size[p.dst[i] == place::buffer0 ? 0 : 1];
-            size = sizes[i] > size ? sizes[i] : size;
-        }
-        current = p.dst[i];
+        head = end + 1;
     }
     p.buffer_offset[0] = 0;
     p.buffer_offset[1] = aligned_count<T>(p.buffer_size[0]);
