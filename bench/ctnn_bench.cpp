@@ -99,6 +99,24 @@ void inference(benchmark::State& state, std::size_t batch) {
         static_cast<double>(batch) * 1e-6, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
+/// The same network run one layer at a time (run_unfused: no conv + relu + pool or dense +
+/// relu fusion), with the workspace that path needs: what fusion saves.
+template <class Net>
+void inference_unfused(benchmark::State& state, std::size_t batch) {
+    const auto params = random_parameters<Net>();
+    const auto in = random_values(batch * Net::input_size, 4);
+    std::vector<float> out(batch * Net::output_size), ws(batch * Net::unfused_workspace_size);
+    Net::run_unfused(params->values.data(), in.data(), out.data(), ws.data(), batch);
+    for (auto _ : state) {
+        Net::run_unfused(params->values.data(), in.data(), out.data(), ws.data(), batch);
+        benchmark::DoNotOptimize(out.data());
+        benchmark::ClobberMemory();
+    }
+    set_rate(state, network_flops<Net>(false) * static_cast<double>(batch));
+    state.counters["us/sample"] = benchmark::Counter(
+        static_cast<double>(batch) * 1e-6, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
 /// One SGD-momentum step on one thread: forward, loss, backward, update.
 template <class Net>
 void training(benchmark::State& state, std::size_t batch) {
@@ -128,8 +146,8 @@ void training(benchmark::State& state, std::size_t batch) {
 }
 
 template <class F>
-void add(const char* name, F f) {
-    benchmark::RegisterBenchmark((std::string(name) + "/" + impl).c_str(), f)->Unit(benchmark::kMicrosecond);
+void add(const char* name, F f, const char* as = impl) {
+    benchmark::RegisterBenchmark((std::string(name) + "/" + as).c_str(), f)->Unit(benchmark::kMicrosecond);
 }
 
 const bool registered = [] {
@@ -143,6 +161,10 @@ const bool registered = [] {
     add(p2.name, pool<p2, ctnn::avg_pool2d<2>>);
     add("net1", [](benchmark::State& s) { inference<lenet>(s, 1); });
     add("net64", [](benchmark::State& s) { inference<lenet>(s, 64); });
+    if (!CTNN_REFERENCE_KERNELS) {
+        add("net1", [](benchmark::State& s) { inference_unfused<lenet>(s, 1); }, "ctnn-unfused");
+        add("net64", [](benchmark::State& s) { inference_unfused<lenet>(s, 64); }, "ctnn-unfused");
+    }
     add("train64", [](benchmark::State& s) { training<lenet>(s, 64); });
     return true;
 }();

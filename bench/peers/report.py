@@ -42,14 +42,17 @@ CASES = [  # id, description, kind, MACs (conv, net) or bytes moved (pool)
      64 * LENET_TRAIN),
 ]
 PEERS = ["onednn", "onednn-nchw", "xnnpack", "libtorch"]
-NAMES = {"ctnn": "ctnn", "ctnn-reference": "ctnn-reference", "onednn": "oneDNN", "onednn-nchw": "oneDNN, NCHW in/out",
+NAMES = {"ctnn": "ctnn", "ctnn-reference": "ctnn-reference", "ctnn-unfused": "ctnn, unfused", "onednn": "oneDNN", "onednn-nchw": "oneDNN, NCHW in/out",
          "xnnpack": "XNNPACK", "libtorch": "libtorch"}
 MISSING_WHY = {("train64", "onednn"): "not written (training is libtorch's comparison; see notes)",
                ("train64", "xnnpack"): "no backward pass in XNNPACK"}
 
 
 def expected_impls(case_id, kind):
-    impls = ["ctnn", "ctnn-reference", "onednn"]
+    impls = ["ctnn", "ctnn-reference"]
+    if kind == "net":
+        impls.append("ctnn-unfused")
+    impls.append("onednn")
     if kind == "conv":
         impls.append("onednn-nchw")
     impls += ["xnnpack", "libtorch"]
@@ -446,6 +449,9 @@ def main():
         "the caller's NCHW input is used as is when oneDNN's conv1 accepts it (its notes say whether a reorder "
         "was timed), and fc1 reads pool2's blocked output directly. In XNNPACK relu is the output clamp of conv "
         "and fully-connected; its one-channel NHWC input is the same memory as NCHW.")
+    add("- **LeNet in ctnn** (`ctnn` rows of net1 and net64) runs the network's fused plan: each conv with its relu "
+        "and 2x2 max pool in one kernel, each dense with its relu. `ctnn, unfused` runs the same kernels one "
+        "layer at a time (`run_unfused`, the reference path the fusion tests compare with, byte for byte).")
     add("- **Allocation.** libtorch allocates every output per call (that is how it is used); the others write "
         "into memory prepared before the loop. See the malloc setting above.")
     add("- **train64** is compared with libtorch only: XNNPACK has no backward pass, and a hand-written oneDNN "
