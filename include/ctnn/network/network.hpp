@@ -38,6 +38,8 @@
 
 namespace ctnn {
 
+class thread_pool; // core/thread_pool.hpp: include it to run forward() on several threads
+
 namespace detail {
 
 /// Next (an element-wise layer) can run inside Head's kernel: Head is a conv2d or dense
@@ -244,6 +246,22 @@ class basic_network {
                         std::span<T> workspace) {
         const std::size_t batch = checked_batch(in.size(), out.size(), workspace.size());
         run(params.data(), in.data(), out.data(), workspace.data(), batch);
+    }
+
+    /// forward() with the batch cut into pool.size() contiguous chunks (as even as they can
+    /// be), one per thread of the caller's pool (core/thread_pool.hpp), each chunk with its
+    /// own slice of the workspace. Every sample's result is computed alone, whatever the
+    /// batch around it, so any thread count gives the same bits. Allocates nothing.
+    template <class Pool = thread_pool>
+    static void forward(std::span<const T, param_storage> params, std::span<const T> in, std::span<T> out,
+                        std::span<T> workspace, Pool& pool) {
+        const std::size_t batch = checked_batch(in.size(), out.size(), workspace.size());
+        const std::size_t chunks = batch < pool.size() ? batch : pool.size();
+        pool.for_each_index(chunks, [&](std::size_t k) {
+            const std::size_t first = batch * k / chunks, count = batch * (k + 1) / chunks - first;
+            run(params.data(), in.data() + first * input_size, out.data() + first * output_size,
+                workspace.data() + first * workspace_size, count);
+        });
     }
 
     /// Unchecked core of forward(): pointers to whole batches; workspace holds batch *
