@@ -335,9 +335,15 @@ def main():
         if a and b and a["gflops"] == a["gflops"] and b["gflops"] == b["gflops"]:
             scal.append("%.2f× (%s)" % (b["gflops"] / a["gflops"], bits))
     if scal:
-        add("Two threads together reached %s the one-thread FMA rate. Well below 2×, this says the two vCPUs do not "
-            "have a core each for FMA work (SMT siblings on the host, or the other one busy with other jobs): "
-            "2-thread speedups of compute-bound work are limited on this machine, ctnn's and the peers' alike." % " and ".join(scal))
+        low = min(float(x.split("×")[0]) for x in scal)
+        if low >= 1.8:
+            why = ("Close to 2×: in this run the two vCPUs each had a core's FMA units (the shared host gives "
+                   "0.96–1.9× across runs), so 2-thread speedups of compute-bound work can be measured here.")
+        else:
+            why = ("Well below 2×, this says the two vCPUs do not have a core each for FMA work (SMT siblings on "
+                   "the host, or the other one busy with other jobs): 2-thread speedups of compute-bound work are "
+                   "limited on this machine, ctnn's and the peers' alike.")
+        add("Two threads together reached %s the one-thread FMA rate. %s" % (" and ".join(scal), why))
     add("")
 
     # Summary.
