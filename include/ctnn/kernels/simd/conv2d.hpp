@@ -140,16 +140,10 @@ struct conv2d_direct {
         static_assert(fits, "ctnn::kernels::simd::conv2d_direct: the input rows of one channel exceed the "
                             "stack tile; use the reference kernel for this layer");
         alignas(64) T tile[tile_size];
-        for (std::size_t n = 0; n < batch; ++n) {
-            for (std::size_t g = 0; g < G.groups; ++g) {
-                const T* x = in + (n * G.in_c + g * cin_g) * in_plane;
-                T* z = out + (n * G.out_c + g * cout_g) * out_plane;
-                const T* w = weight + g * cout_g * cin_g * KK;
-                const T* b = G.bias ? bias + g * cout_g : nullptr;
-                if constexpr (whole_image) tile_t::fill_image(tile, x);
-                for (std::size_t y = 0; y < G.out_h; ++y) row<out_plane>(x, w, b, z + y * G.out_w, y, tile, op);
-            }
-        }
+        for_each_group(in, weight, bias, batch, tile, [&](const T* x, const T* w, const T* b, std::size_t k) {
+            T* z = out + k * cout_g * out_plane;
+            for (std::size_t y = 0; y < G.out_h; ++y) row<out_plane>(x, w, b, z + y * G.out_w, y, tile, op);
+        });
     }
 
     /// The padded input of all channels fits the tile budget: it is copied once per sample
@@ -170,56 +164,63 @@ struct conv2d_direct {
         using pool = pool2d_2x2<PG, Kind, T, A>;
         alignas(64) T tile[tile_size];
         alignas(64) T rows[pooled_rows_size];
-        for (std::size_t n = 0; n < batch; ++n)
-            for (std::size_t g = 0; g < G.groups; ++g) {
-                const T* x = in + (n * G.in_c + g * cin_g) * in_plane;
-                const T* w = weight + g * cout_g * cin_g * KK;
-                const T* b = G.bias ? bias + g * cout_g : nullptr;
-                T* z = out + (n * G.out_c + g * cout_g) * PG.out_h * PG.out_w;
-                if constexpr (whole_image) tile_t::fill_image(tile, x);
-                for (std::size_t yp = 0; yp < PG.out_h; ++yp) {
-                    row<2 * G.out_w>(x, w, b, rows, 2 * yp, tile, op);
-                    row<2 * G.out_w>(x, w, b, rows + G.out_w, 2 * yp + 1, tile, op);
-                    for (std::size_t o = 0; o < cout_g; ++o)
-                        pool::row(rows + o * 2 * G.out_w, z + (o * PG.out_h + yp) * PG.out_w);
-                }
+        for_each_group(in, weight, bias, batch, tile, [&](const T* x, const T* w, const T* b, std::size_t k) {
+            T* z = out + k * cout_g * PG.out_h * PG.out_w;
+            for (std::size_t yp = 0; yp < PG.out_h; ++yp) {
+                row<2 * G.out_w>(x, w, b, rows, 2 * yp, tile, op);
+                row<2 * G.out_w>(x, w, b, rows + G.out_w, 2 * yp + 1, tile, op);
+                for (std::size_t o = 0; o < cout_g; ++o)
+                    pool::row(rows + o * 2 * G.out_w, z + (o * PG.out_h + yp) * PG.out_w);
             }
+        });
     }
 
   private:
+    /// f(x, w, b, k) for every sample and group, k = n * groups + g counting them: x, w and b
+    /// are the group's input, weights and bias. With whole_image the tile already holds x.
+    template <class F>
+    static void for_each_group(const T* in, const T* weight, const T* bias, std::size_t batch, T* tile,
+                               F&& f) noexcept {
+        for (std::size_t n = 0; n < batch; ++n)
+            for (std::size_t g = 0; g < G.groups; ++g) {
+                const T* x = in + (n * G.in_c + g * cin_g) * in_plane;
+                if constexpr (whole_image) tile_t::fill_image(tile, x);
+                f(x, weight + g * cout_g * cin_g * KK, G.bias ? bias + g * cout_g : nullptr, n * G.groups + g);
+            }
+    }
+
     /// Output row y of every channel; channel o's row goes to z + o * Plane.
     template <std::size_t Plane, class Op>
     static void row(const T* x, const T* w, const T* b, T* z, std::size_t y, T* tile, const Op& op) noexcept {
         if constexpr (whole_image) {
-            constexpr std::size_t OB = blk.rows, tail = cout_g % OB;
             constexpr std::size_t CS = tile_t::image_rows * tile_t::row_len, KS = G.dilation_h * tile_t::row_len;
-            const T* t = tile + y * G.stride_h * tile_t::row_len;
-            std::size_t o = 0;
-            for (; o + OB <= cout_g; o += OB)
-                columns<OB, Plane, CS, KS>(t, cin_g, w + o * cin_g * KK, b ? b + o : nullptr, true, true, z + o * Plane, op);
-            if constexpr (tail != 0)
-                columns<tail, Plane, CS, KS>(t, cin_g, w + o * cin_g * KK, b ? b + o : nullptr, true, true, z + o * Plane,
-                                             op);
-            return;
-        }
-        // Channels in chunks the tile holds; later chunks add to what earlier ones stored.
-        for (std::size_t c0 = 0; c0 < cin_g; c0 += tile_t::chunk) {
-            const std::size_t cc = detail::min_of(tile_t::chunk, cin_g - c0);
-            tile_t::fill(tile, x, y, c0, cc);
-            const bool first = c0 == 0, last = c0 + cc == cin_g;
-            constexpr std::size_t OB = blk.rows, tail = cout_g % OB;
-            std::size_t o = 0;
-            for (; o + OB <= cout_g; o += OB)
-                columns<OB, Plane, tile_t::channel_tile, tile_t::row_len>(tile, cc, w + (o * cin_g + c0) * KK,
-                                                                          b ? b + o : nullptr, first, last, z + o * Plane, op);
-            if constexpr (tail != 0)
-                columns<tail, Plane, tile_t::channel_tile, tile_t::row_len>(tile, cc, w + (o * cin_g + c0) * KK, b ? b + o : nullptr, first, last, z + o * Plane,
-                                     op);
+            all_channels<Plane, CS, KS>(tile + y * G.stride_h * tile_t::row_len, cin_g, w, b, true, true, z, op);
+        } else {
+            // Channels in chunks the tile holds; later chunks add to what earlier ones stored.
+            for (std::size_t c0 = 0; c0 < cin_g; c0 += tile_t::chunk) {
+                const std::size_t cc = detail::min_of(tile_t::chunk, cin_g - c0);
+                tile_t::fill(tile, x, y, c0, cc);
+                all_channels<Plane, tile_t::channel_tile, tile_t::row_len>(tile, cc, w + c0 * KK, b, c0 == 0,
+                                                                           c0 + cc == cin_g, z, op);
+            }
         }
     }
 
-    /// OB output channels of one row, all its vectors.
+    /// Every output channel of one row, over cc input channels of the tile t (w: the first
+    /// of them, for output channel 0): blocks of blk.rows channels, then the rest.
     /// CS and KS: the tile's distance between channels and between kernel rows.
+    template <std::size_t Plane, std::size_t CS, std::size_t KS, class Op>
+    static void all_channels(const T* t, std::size_t cc, const T* w, const T* b, bool first, bool last, T* z,
+                             const Op& op) noexcept {
+        constexpr std::size_t OB = blk.rows, tail = cout_g % OB;
+        std::size_t o = 0;
+        for (; o + OB <= cout_g; o += OB)
+            columns<OB, Plane, CS, KS>(t, cc, w + o * cin_g * KK, b ? b + o : nullptr, first, last, z + o * Plane, op);
+        if constexpr (tail != 0)
+            columns<tail, Plane, CS, KS>(t, cc, w + o * cin_g * KK, b ? b + o : nullptr, first, last, z + o * Plane, op);
+    }
+
+    /// OB output channels of one row, all its vectors.
     template <std::size_t OB, std::size_t Plane, std::size_t CS, std::size_t KS, class Op>
     static void columns(const T* tile, std::size_t cc, const T* w, const T* b, bool first, bool last, T* z,
                         const Op& op) noexcept {
@@ -317,18 +318,10 @@ struct conv2d_direct_channels {
         static_assert(fits, "ctnn::kernels::simd::conv2d_direct_channels: the tiles exceed the stack budget; "
                             "use conv2d_direct for this layer");
         alignas(64) T pack[pack_size];
-        for (std::size_t g = 0; g < G.groups; ++g) {
-            for (std::size_t o0 = 0; o0 < cout_g; o0 += CV * W) {
-                const std::size_t oc = detail::min_of(CV * W, cout_g - o0);
-                pack_weights(weight + (g * cout_g + o0) * CKK, oc, pack);
-                const T* b = G.bias ? bias + g * cout_g + o0 : nullptr;
-                for (std::size_t n = 0; n < batch; ++n) {
-                    const T* x = in + (n * G.in_c + g * cin_g) * in_plane;
-                    T* z = out + (n * G.out_c + g * cout_g + o0) * out_plane;
-                    for (std::size_t y = 0; y < G.out_h; ++y) output_row<out_plane>(x, y, pack, b, oc, z + y * G.out_w, op);
-                }
-            }
-        }
+        for_each_block(in, weight, bias, batch, pack, [&](const T* x, const T* b, std::size_t oc, std::size_t ch) {
+            T* z = out + ch * out_plane;
+            for (std::size_t y = 0; y < G.out_h; ++y) output_row<out_plane>(x, y, pack, b, oc, z + y * G.out_w, op);
+        });
     }
 
     /// Stack bytes of the two conv rows (one block of channels) run_pooled keeps.
@@ -344,26 +337,34 @@ struct conv2d_direct_channels {
         using pool = pool2d_2x2<PG, Kind, T, A>;
         alignas(64) T pack[pack_size];
         alignas(64) T rows[pooled_rows_size];
-        for (std::size_t g = 0; g < G.groups; ++g) {
+        for_each_block(in, weight, bias, batch, pack, [&](const T* x, const T* b, std::size_t oc, std::size_t ch) {
+            T* z = out + ch * PG.out_h * PG.out_w;
+            for (std::size_t yp = 0; yp < PG.out_h; ++yp) {
+                output_row<2 * G.out_w>(x, 2 * yp, pack, b, oc, rows, op);
+                output_row<2 * G.out_w>(x, 2 * yp + 1, pack, b, oc, rows + G.out_w, op);
+                for (std::size_t o = 0; o < oc; ++o) pool::row(rows + o * 2 * G.out_w, z + (o * PG.out_h + yp) * PG.out_w);
+            }
+        });
+    }
+
+  private:
+    /// f(x, b, oc, ch) for every block of output channels (its weights packed first), then
+    /// every sample: x is the sample's input of the block's group, b the block's bias, oc
+    /// its channel count and ch = n * out_c + its first channel, counting output channels
+    /// over the batch.
+    template <class F>
+    static void for_each_block(const T* in, const T* weight, const T* bias, std::size_t batch, T* pack,
+                               F&& f) noexcept {
+        for (std::size_t g = 0; g < G.groups; ++g)
             for (std::size_t o0 = 0; o0 < cout_g; o0 += CV * W) {
                 const std::size_t oc = detail::min_of(CV * W, cout_g - o0);
                 pack_weights(weight + (g * cout_g + o0) * CKK, oc, pack);
                 const T* b = G.bias ? bias + g * cout_g + o0 : nullptr;
-                for (std::size_t n = 0; n < batch; ++n) {
-                    const T* x = in + (n * G.in_c + g * cin_g) * in_plane;
-                    T* z = out + (n * G.out_c + g * cout_g + o0) * PG.out_h * PG.out_w;
-                    for (std::size_t yp = 0; yp < PG.out_h; ++yp) {
-                        output_row<2 * G.out_w>(x, 2 * yp, pack, b, oc, rows, op);
-                        output_row<2 * G.out_w>(x, 2 * yp + 1, pack, b, oc, rows + G.out_w, op);
-                        for (std::size_t o = 0; o < oc; ++o)
-                            pool::row(rows + o * 2 * G.out_w, z + (o * PG.out_h + yp) * PG.out_w);
-                    }
-                }
+                for (std::size_t n = 0; n < batch; ++n)
+                    f(in + (n * G.in_c + g * cin_g) * in_plane, b, oc, n * G.out_c + g * cout_g + o0);
             }
-        }
     }
 
-  private:
     /// Output row y of the block's oc channels of one sample x; channel o's row goes to z + o * Plane.
     template <std::size_t Plane, class Op>
     static void output_row(const T* x, std::size_t y, const T* pack, const T* b, std::size_t oc, T* z,
