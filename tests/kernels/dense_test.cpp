@@ -47,6 +47,18 @@ void expect_dense_case() {
             EXPECT_TRUE(close_to_reference(din.values(), want_din, "input gradient"));
             EXPECT_TRUE(din.guards_intact() && grads.guards_intact());
         }
+
+        // Training threads' split: the pieces write what backward() adds to zeros, and
+        // backward_input writes backward()'s din, bit for bit.
+        std::vector<T> sum_din(batch * g.in), sum_grads(L::param_count, T(0));
+        L::backward(in.data(), nullptr, dout.data(), sum_din.data(), params.data(), sum_grads.data(), batch);
+        guarded<T> split_din(batch * g.in, T(55)), split_grads(grads0);
+        for (std::size_t piece = 0; piece < L::param_pieces; ++piece)
+            L::backward_params(in.data(), nullptr, dout.data(), split_grads.get(), batch, piece);
+        L::backward_input(in.data(), nullptr, dout.data(), split_din.get(), params.data(), batch);
+        EXPECT_EQ(split_grads.values(), sum_grads) << L::param_pieces << " pieces";
+        EXPECT_EQ(split_din.values(), sum_din);
+        EXPECT_TRUE(split_din.guards_intact() && split_grads.guards_intact());
     }
 }
 

@@ -65,6 +65,22 @@ struct dense : detail::layer_tag {
             kernels::simd::dense_backward<geometry>(in, params, dout, din, grads, bias ? grads + weight_size : nullptr,
                                                     batch);
         }
+
+        /// Training threads split backward in two (see train/engine.hpp): the input gradient
+        /// per chunk of samples, and the weight and bias gradients per piece of output rows
+        /// over the whole batch, written straight into the gradient block.
+        static constexpr std::size_t param_pieces = kernels::simd::dense_param_pieces<geometry, T>;
+        static void backward_input(const T*, const T*, const T* dout, T* din, const T* params,
+                                   std::size_t batch) noexcept {
+            kernels::simd::dense_backward_input<geometry>(params, dout, din, batch);
+        }
+        /// Writes (does not add) piece `piece` of the gradients; together the pieces write
+        /// what backward() adds.
+        static void backward_params(const T* in, const T*, const T* dout, T* grads, std::size_t batch,
+                                    std::size_t piece) noexcept {
+            kernels::simd::dense_backward_params<geometry>(in, dout, grads, bias ? grads + weight_size : nullptr,
+                                                           batch, piece);
+        }
     };
 };
 

@@ -13,9 +13,13 @@
 // Threads: a batch is cut into at most max_chunks chunks of equal size (the last shorter),
 // a split that depends on the batch size only. Each layer runs chunk by chunk over the
 // caller's thread pool; each chunk adds its gradients into its own buffer, and the buffers
-// are summed in chunk order. So the same inputs give bit-identical gradients whatever the
-// number of threads. Layers whose batch statistics couple samples (batch_norm) run on the
-// whole batch at once.
+// are summed in chunk order. Layers whose weight gradient is one GEMM over the batch
+// (dense, most of a classifier's parameters) instead compute it in pieces of output rows
+// over the whole batch, straight into the gradient block, while din goes chunk by chunk:
+// no per-chunk copy of those gradients to zero and sum. Either way the split depends on
+// the shapes only, so the same inputs give bit-identical gradients whatever the number of
+// threads. Layers whose batch statistics couple samples (batch_norm) run on the whole
+// batch at once.
 #pragma once
 
 #include <array>
@@ -56,6 +60,12 @@ consteval bool is_batch_coupled() {
 }
 template <class L>
 inline constexpr bool batch_coupled = is_batch_coupled<L>();
+
+/// Layers whose weight gradient is one GEMM over the batch (dense) split backward in two:
+/// backward_input per chunk of samples, and backward_params per piece of parameters over
+/// the whole batch, written straight into the gradient block.
+template <class L>
+inline constexpr bool splits_params = requires { L::param_pieces; };
 
 /// Scratch a layer's backward() wants per call (0 if it takes none).
 template <class L>
@@ -278,9 +288,28 @@ void backward(std::span<const typename Net::value_type, Net::param_storage> para
     static_assert(Start >= 1 && Start < Net::entry_count, "ctnn::backward: Start must name a layer entry");
     detail::check_training_batch<Net>(batch, ws.capacity());
     const detail::batch_chunks chunks(batch);
+    // Gradients in chunk buffers: entries at or below Start that do not split their
+    // parameters. Entries above Start get none (zero, in chunk 0); split entries write
+    // theirs into chunk 0 themselves.
+    constexpr auto chunked = [] {
+        std::array<bool, Net::entry_count> c{};
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            ((c[I + 1] = I + 1 <= Start && !detail::splits_params<typename Net::template layer<I + 1>>), ...);
+        }(std::make_index_sequence<Net::entry_count - 1>{});
+        return c;
+    }();
+    auto param_range = [](std::size_t entry) { return std::pair{Net::param_offset[entry], Net::layer_param_count[entry]}; };
     detail::for_each_chunk(pool, batch, [&](std::size_t c, std::size_t, std::size_t) {
         T* g = ws.chunk_gradients(c);
-        for (std::size_t i = 0; i < Net::param_storage; ++i) g[i] = T(0);
+        if (c == 0) {
+            for (std::size_t i = 0; i < Net::param_storage; ++i) g[i] = T(0);
+            return;
+        }
+        for (std::size_t e = 1; e < Net::entry_count; ++e)
+            if (chunked[e]) {
+                const auto [offset, count] = param_range(e);
+                for (std::size_t i = offset; i < offset + count; ++i) g[i] = T(0);
+            }
     });
     std::size_t current = 0; // delta buffer holding dout of the entry being processed
     [&]<std::size_t... K>(std::index_sequence<K...>) {
@@ -299,44 +328,70 @@ void backward(std::span<const typename Net::value_type, Net::param_storage> para
                     }
                 }
                 if constexpr (I > 1 || L::param_count > 0) {
+                    constexpr std::size_t in_size = L::in_shape::size, out_size = L::out_shape::size;
                     const T* x = ws.activation(I - 1, batch, in);
                     const T* y = ws.activation(I, batch, in);
                     const T* p = params.data() + Net::param_offset[I];
-                    auto run = [&](std::size_t c, std::size_t first, std::size_t count) {
-                        constexpr std::size_t in_size = L::in_shape::size, out_size = L::out_shape::size;
-                        const T* xs = x + first * in_size;
-                        const T* ys = y + first * out_size;
-                        const T* douts = dout + first * out_size;
-                        T* dins = din != nullptr ? din + first * in_size : nullptr;
-                        T* g = ws.chunk_gradients(c) + Net::param_offset[I];
-                        if constexpr (requires { L::backward_train(xs, ys, douts, dins, p, g, ws.state(I), count, ctx); }) {
-                            train_context local = ctx;
-                            local.first_sample = ctx.first_sample + first;
-                            L::backward_train(xs, ys, douts, dins, p, g, ws.state(I), count, local);
-                        } else if constexpr (detail::scratch_of<L>() > 0) {
-                            L::backward(xs, ys, douts, dins, p, g, count, ws.scratch(c));
-                        } else {
-                            L::backward(xs, ys, douts, dins, p, g, count);
-                        }
-                    };
-                    if constexpr (detail::batch_coupled<L>)
-                        run(0, 0, batch);
-                    else
-                        detail::for_each_chunk(pool, batch, run);
+                    if constexpr (detail::splits_params<L>) {
+                        // One parallel region: the parameter pieces, then din chunk by chunk.
+                        constexpr std::size_t pieces = L::param_pieces;
+                        T* g = ws.chunk_gradients(0) + Net::param_offset[I];
+                        auto task = [&](std::size_t k) {
+                            if (k < pieces) {
+                                L::backward_params(x, y, dout, g, batch, k);
+                            } else {
+                                const std::size_t first = chunks.first(k - pieces);
+                                L::backward_input(x + first * in_size, y + first * out_size, dout + first * out_size,
+                                                  din + first * in_size, p, chunks.length(k - pieces, batch));
+                            }
+                        };
+                        const std::size_t tasks = pieces + (din != nullptr ? chunks.count : 0);
+                        if (pool != nullptr)
+                            pool->for_each_index(tasks, task);
+                        else
+                            for (std::size_t k = 0; k < tasks; ++k) task(k);
+                    } else {
+                        auto run = [&](std::size_t c, std::size_t first, std::size_t count) {
+                            const T* xs = x + first * in_size;
+                            const T* ys = y + first * out_size;
+                            const T* douts = dout + first * out_size;
+                            T* dins = din != nullptr ? din + first * in_size : nullptr;
+                            T* g = ws.chunk_gradients(c) + Net::param_offset[I];
+                            if constexpr (requires { L::backward_train(xs, ys, douts, dins, p, g, ws.state(I), count, ctx); }) {
+                                train_context local = ctx;
+                                local.first_sample = ctx.first_sample + first;
+                                L::backward_train(xs, ys, douts, dins, p, g, ws.state(I), count, local);
+                            } else if constexpr (detail::scratch_of<L>() > 0) {
+                                L::backward(xs, ys, douts, dins, p, g, count, ws.scratch(c));
+                            } else {
+                                L::backward(xs, ys, douts, dins, p, g, count);
+                            }
+                        };
+                        if constexpr (detail::batch_coupled<L>)
+                            run(0, 0, batch);
+                        else
+                            detail::for_each_chunk(pool, batch, run);
+                    }
                 }
             }(),
             ...);
     }(std::make_index_sequence<Start>{});
-    // Sum the chunks' gradients in chunk order, split over the pool by parameter ranges.
+    // Sum the chunked entries' gradients in chunk order, split over the pool by pieces of
+    // each entry's range.
     if (chunks.count > 1) {
         constexpr std::size_t pieces = 16;
-        constexpr std::size_t piece = (Net::param_storage + pieces - 1) / pieces;
         auto sum = [&](std::size_t k) {
             T* total = ws.chunk_gradients(0);
-            const std::size_t begin = k * piece, end = begin + piece < Net::param_storage ? begin + piece : Net::param_storage;
-            for (std::size_t c = 1; c < chunks.count; ++c) {
-                const T* g = ws.chunk_gradients(c);
-                for (std::size_t i = begin; i < end; ++i) total[i] += g[i];
+            for (std::size_t e = 1; e < Net::entry_count; ++e) {
+                if (!chunked[e]) continue;
+                const auto [offset, count] = param_range(e);
+                const std::size_t piece = (count + pieces - 1) / pieces;
+                const std::size_t begin = offset + k * piece < offset + count ? offset + k * piece : offset + count;
+                const std::size_t end = begin + piece < offset + count ? begin + piece : offset + count;
+                for (std::size_t c = 1; c < chunks.count; ++c) {
+                    const T* g = ws.chunk_gradients(c);
+                    for (std::size_t i = begin; i < end; ++i) total[i] += g[i];
+                }
             }
         };
         if (pool != nullptr)

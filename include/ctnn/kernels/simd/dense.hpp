@@ -40,9 +40,34 @@ struct dense_kernels {
                 for (std::size_t o = 0; o < G.out; ++o) dbias[o] += dout[n * G.out + o];
         gemm_nn<A, G.in, T>::template run<G.out>(G.out, batch, dout, 1, G.out, in, G.in, dweight, G.in,
                                                 gemm_init::accumulate);
-        if (din != nullptr)
-            gemm_nn<A, G.in, T>::template run<8>(batch, G.out, dout, G.out, 1, weight, G.in, din, G.in,
-                                                 gemm_init::zero);
+        if (din != nullptr) backward_input(weight, dout, din, batch);
+    }
+
+    static void backward_input(const T* weight, const T* dout, T* din, std::size_t batch) noexcept {
+        gemm_nn<A, G.in, T>::template run<8>(batch, G.out, dout, G.out, 1, weight, G.in, din, G.in, gemm_init::zero);
+    }
+
+    /// The weight gradient in pieces, for training threads: a piece is rows_per_piece output
+    /// rows, a whole number of the GEMM's row blocks. Each element is computed the same way
+    /// whatever piece it is in, so the cut never shows in the bits.
+    static constexpr std::size_t block_rows = gemm_nn<A, G.in, T>::template blk<G.out>.rows;
+    /// At most 16 pieces: enough for any small pool, few enough that each is a real GEMM.
+    static constexpr std::size_t rows_per_piece =
+        block_rows * detail::ceil_div(detail::ceil_div(G.out, block_rows), std::size_t{16});
+    static constexpr std::size_t param_pieces = detail::ceil_div(G.out, rows_per_piece);
+
+    /// Writes the weight and bias gradients of output rows [first, first + count), summed
+    /// over the whole batch in sample order.
+    static void backward_params(const T* in, const T* dout, T* dweight, T* dbias, std::size_t batch,
+                                std::size_t first, std::size_t count) noexcept {
+        if (G.bias)
+            for (std::size_t o = first; o < first + count; ++o) {
+                T sum = T(0);
+                for (std::size_t n = 0; n < batch; ++n) sum += dout[n * G.out + o];
+                dbias[o] = sum;
+            }
+        gemm_nn<A, G.in, T>::template run<G.out>(count, batch, dout + first, 1, G.out, in, G.in, dweight + first * G.in,
+                                                G.in, gemm_init::zero);
     }
 };
 
@@ -77,6 +102,33 @@ void dense_backward(const T* in, const T* weight, const T* dout, T* din, T* dwei
         reference::dense_backward(G, in, weight, dout, din, dweight, dbias, batch);
     else
         dense_kernels<G, T>::backward(in, weight, dout, din, dweight, dbias, batch);
+}
+
+/// din = dout x weight (the input gradient alone), for `batch` samples.
+template <dense_geometry G, class T>
+void dense_backward_input(const T* weight, const T* dout, T* din, std::size_t batch) noexcept {
+    if constexpr (CTNN_REFERENCE_KERNELS)
+        reference::dense_backward_input(G, weight, dout, din, batch);
+    else
+        dense_kernels<G, T>::backward_input(weight, dout, din, batch);
+}
+
+/// How many pieces dense_backward_params cuts the weight gradient into: a property of the
+/// shape and the kernel, never of the thread count.
+template <dense_geometry G, class T>
+inline constexpr std::size_t dense_param_pieces = dense_kernels<G, T>::param_pieces;
+
+/// Writes (does not add) piece `piece` of the weight and bias gradients, summed over the
+/// whole batch in sample order; the pieces together cover every parameter once.
+template <dense_geometry G, class T>
+void dense_backward_params(const T* in, const T* dout, T* dweight, T* dbias, std::size_t batch,
+                           std::size_t piece) noexcept {
+    constexpr std::size_t per = dense_kernels<G, T>::rows_per_piece;
+    const std::size_t first = piece * per, count = detail::min_of(per, G.out - first);
+    if constexpr (CTNN_REFERENCE_KERNELS)
+        reference::dense_backward_params(G, in, dout, dweight, dbias, batch, first, count);
+    else
+        dense_kernels<G, T>::backward_params(in, dout, dweight, dbias, batch, first, count);
 }
 
 } // namespace ctnn::kernels::simd
