@@ -24,7 +24,6 @@
 #include <cstddef>
 #include <cstring>
 #include <initializer_list>
-#include <limits>
 #include <memory>
 #include <span>
 #include <sstream>
@@ -35,6 +34,7 @@ namespace {
 
 using ctnn::detail::place;
 using ctnn::unit::for_each_index;
+using ctnn::unit::guarded_forward;
 
 /// Elements of T in the smallest multiple of ctnn::alignment bytes that holds n elements.
 template <class T>
@@ -365,32 +365,6 @@ TYPED_TEST(Fusion, UnfusedPlanIsThePlainPlan) {
     });
 }
 
-/// Runs `run(params, in, out, workspace, batch)` with the workspace (exactly batch *
-/// per_sample, full of NaN) and the output each between guard cells; checks the guards.
-template <class Net, class Run>
-std::vector<typename Net::value_type> guarded_run(Run run, std::size_t per_sample, const typename Net::parameters& p,
-                                                  const std::vector<typename Net::value_type>& in, std::size_t batch) {
-    using T = typename Net::value_type;
-    constexpr std::size_t guard = 64;
-    constexpr T sentinel = T(-12345.5);
-    const std::size_t ws_size = batch * per_sample, out_size = batch * Net::output_size;
-    std::vector<T> ws(ws_size + 2 * guard, sentinel), out(out_size + 2 * guard, sentinel);
-    std::fill_n(ws.begin() + guard, ws_size, std::numeric_limits<T>::quiet_NaN());
-    std::fill_n(out.begin() + guard, out_size, std::numeric_limits<T>::quiet_NaN());
-    const std::vector<T> in_copy = in;
-    run(p, in, std::span<T>(out).subspan(guard, out_size), std::span<T>(ws).subspan(guard, ws_size));
-    EXPECT_EQ(in, in_copy) << "the input was written";
-    for (std::size_t i = 0; i < guard; ++i) {
-        EXPECT_EQ(ws[i], sentinel) << "workspace underrun at " << i;
-        EXPECT_EQ(ws[guard + ws_size + i], sentinel) << "workspace overrun at " << i;
-        EXPECT_EQ(out[i], sentinel) << "output underrun at " << i;
-        EXPECT_EQ(out[guard + out_size + i], sentinel) << "output overrun at " << i;
-    }
-    std::vector<T> result(out.begin() + guard, out.begin() + static_cast<std::ptrdiff_t>(guard + out_size));
-    for (T v : result) EXPECT_FALSE(std::isnan(v)) << "an output left unwritten, or a stale NaN read";
-    return result;
-}
-
 /// Same bytes (so -0 differs from +0, and NaN payloads count).
 template <class T>
 void expect_same_bits(const std::vector<T>& got, const std::vector<T>& expected, const char* what) {
@@ -441,19 +415,18 @@ std::vector<typename Net::value_type> reference_forward(const typename Net::para
 TYPED_TEST(Fusion, ForwardIsBitIdenticalToTheUnfusedPath) {
     using Net = typename TypeParam::net;
     using T = typename Net::value_type;
-    using params_t = typename Net::parameters;
     const auto p = ctnn::unit::random_parameters<Net>(40, 0.5);
     for (std::size_t batch : {1u, 5u}) {
         SCOPED_TRACE(testing::Message() << "batch " << batch);
         const auto in = ctnn::test::random_vector<T>(batch * Net::input_size, 41 + static_cast<unsigned>(batch));
-        const auto fused = guarded_run<Net>(
-            [](const params_t& q, std::span<const T> x, std::span<T> y, std::span<T> ws) { Net::forward(q, x, y, ws); },
-            Net::workspace_size, *p, in, batch);
-        const auto unfused = guarded_run<Net>(
-            [batch](const params_t& q, std::span<const T> x, std::span<T> y, std::span<T> ws) {
-                Net::run_unfused(q.values.data(), x.data(), y.data(), ws.data(), batch);
-            },
-            Net::unfused_workspace_size, *p, in, batch);
+        const auto fused = guarded_forward(in, batch * Net::output_size, batch * Net::workspace_size,
+                                           [&](std::span<const T> x, std::span<T> y, std::span<T> ws) {
+                                               Net::forward(*p, x, y, ws);
+                                           });
+        const auto unfused = guarded_forward(in, batch * Net::output_size, batch * Net::unfused_workspace_size,
+                                             [&](std::span<const T> x, std::span<T> y, std::span<T> ws) {
+                                                 Net::run_unfused(p->values.data(), x.data(), y.data(), ws.data(), batch);
+                                             });
         expect_same_bits(fused, unfused, "forward vs run_unfused");
         expect_same_bits(fused, ctnn::unit::chain_forward<Net>(*p, in, batch), "forward vs the layers one by one");
         const auto reference = reference_forward<Net>(*p, in, batch);

@@ -11,7 +11,6 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
-#include <limits>
 #include <memory>
 #include <span>
 #include <vector>
@@ -19,36 +18,12 @@
 namespace {
 
 using ctnn::unit::chain_forward;
+using ctnn::unit::guarded_forward;
 using ctnn::unit::random_parameters;
 
 template <class Net>
 class NetworkForward : public ::testing::Test {};
 TYPED_TEST_SUITE(NetworkForward, ctnn::unit::all_nets);
-
-/// forward() with the workspace and the output each sitting between guard cells, the
-/// workspace full of NaN; checks the guards and the input afterwards.
-template <class Net>
-std::vector<typename Net::value_type> guarded_forward(const typename Net::parameters& p,
-                                                      const std::vector<typename Net::value_type>& in,
-                                                      std::size_t batch) {
-    using T = typename Net::value_type;
-    constexpr std::size_t guard = 64;
-    constexpr T sentinel = T(-12345.5);
-    const std::size_t ws_size = batch * Net::workspace_size, out_size = batch * Net::output_size;
-    std::vector<T> ws(ws_size + 2 * guard, sentinel), out(out_size + 2 * guard, sentinel);
-    std::fill(ws.begin() + guard, ws.begin() + static_cast<std::ptrdiff_t>(guard + ws_size),
-              std::numeric_limits<T>::quiet_NaN());
-    const std::vector<T> in_copy = in;
-    Net::forward(p, in, std::span<T>(out).subspan(guard, out_size), std::span<T>(ws).subspan(guard, ws_size));
-    EXPECT_EQ(in, in_copy) << "forward wrote its input";
-    for (std::size_t i = 0; i < guard; ++i) {
-        EXPECT_EQ(ws[i], sentinel) << "workspace underrun at " << i;
-        EXPECT_EQ(ws[guard + ws_size + i], sentinel) << "workspace overrun at " << i;
-        EXPECT_EQ(out[i], sentinel) << "output underrun at " << i;
-        EXPECT_EQ(out[guard + out_size + i], sentinel) << "output overrun at " << i;
-    }
-    return {out.begin() + guard, out.begin() + static_cast<std::ptrdiff_t>(guard + out_size)};
-}
 
 TYPED_TEST(NetworkForward, EqualsBoundLayersOneByOne) {
     using Net = TypeParam;
@@ -56,7 +31,10 @@ TYPED_TEST(NetworkForward, EqualsBoundLayersOneByOne) {
     const auto p = random_parameters<Net>(10);
     for (std::size_t batch : {1u, 3u}) {
         const auto in = ctnn::test::random_vector<T>(batch * Net::input_size, 20 + static_cast<unsigned>(batch));
-        const auto got = guarded_forward<Net>(*p, in, batch);
+        const auto got = guarded_forward(in, batch * Net::output_size, batch * Net::workspace_size,
+                                         [&](std::span<const T> x, std::span<T> y, std::span<T> ws) {
+                                             Net::forward(*p, x, y, ws);
+                                         });
         const auto expected = chain_forward<Net>(*p, in, batch);
         ASSERT_EQ(got.size(), expected.size());
         EXPECT_EQ(got, expected) << "batch " << batch;

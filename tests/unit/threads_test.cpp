@@ -8,7 +8,6 @@
 #include "unit_util.hpp"
 
 #include <cstddef>
-#include <limits>
 #include <span>
 #include <vector>
 
@@ -20,30 +19,19 @@ template <class Net>
 class NetworkThreads : public ::testing::Test {};
 TYPED_TEST_SUITE(NetworkThreads, ctnn::unit::all_nets);
 
+/// forward() with the pool, or without one when `pool` is null, between guard cells.
 template <class Net>
 std::vector<typename Net::value_type> forward_on(const typename Net::parameters& p,
                                                  const std::vector<typename Net::value_type>& in, std::size_t batch,
                                                  ctnn::thread_pool* pool) {
     using T = typename Net::value_type;
-    constexpr std::size_t guard = 32;
-    constexpr T sentinel = T(-777.25);
-    const std::size_t ws_size = batch * Net::workspace_size, out_size = batch * Net::output_size;
-    std::vector<T> ws(ws_size + 2 * guard, sentinel), out(out_size + 2 * guard, sentinel);
-    std::fill(ws.begin() + guard, ws.begin() + static_cast<std::ptrdiff_t>(guard + ws_size),
-              std::numeric_limits<T>::quiet_NaN());
-    const auto o = std::span<T>(out).subspan(guard, out_size);
-    const auto w = std::span<T>(ws).subspan(guard, ws_size);
-    if (pool != nullptr)
-        Net::forward(p, in, o, w, *pool);
-    else
-        Net::forward(p, in, o, w);
-    for (std::size_t i = 0; i < guard; ++i) {
-        EXPECT_EQ(ws[i], sentinel) << "workspace underrun at " << i;
-        EXPECT_EQ(ws[guard + ws_size + i], sentinel) << "workspace overrun at " << i;
-        EXPECT_EQ(out[i], sentinel) << "output underrun at " << i;
-        EXPECT_EQ(out[guard + out_size + i], sentinel) << "output overrun at " << i;
-    }
-    return {o.begin(), o.end()};
+    return ctnn::unit::guarded_forward(in, batch * Net::output_size, batch * Net::workspace_size,
+                                       [&](std::span<const T> x, std::span<T> y, std::span<T> ws) {
+                                           if (pool != nullptr)
+                                               Net::forward(p, x, y, ws, *pool);
+                                           else
+                                               Net::forward(p, x, y, ws);
+                                       });
 }
 
 TYPED_TEST(NetworkThreads, AnyThreadCountGivesTheSameBits) {

@@ -1,6 +1,6 @@
 // Helpers for the unit tests: run one bound layer on plain vectors, run a network's bound
-// layers one by one with buffers of our own (the oracle for the memory plan), catch an
-// exception's message, compare against hand-computed numbers.
+// layers one by one with buffers of our own (the oracle for the memory plan), run a forward
+// between guard cells, catch an exception's message, compare against hand-computed numbers.
 #pragma once
 
 #include <ctnn/ctnn.hpp>
@@ -11,6 +11,8 @@
 #include <cmath>
 #include <cstddef>
 #include <initializer_list>
+#include <limits>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -76,6 +78,32 @@ std::vector<typename Net::value_type> chain_forward(const typename Net::paramete
             ...);
     }(std::make_index_sequence<Net::entry_count - 1>{});
     return current;
+}
+
+/// Runs `run(in, out, workspace)` on spans: `in`, an output of out_size elements and a
+/// workspace of ws_size elements, the output and the workspace each full of NaN and between
+/// guard cells. Checks the guards on both sides of both, that the input is unchanged and that
+/// no output is left NaN; returns the output.
+template <class T, class Run>
+std::vector<T> guarded_forward(const std::vector<T>& in, std::size_t out_size, std::size_t ws_size, Run&& run) {
+    constexpr std::size_t guard = 64;
+    constexpr T sentinel = T(-12345.5);
+    std::vector<T> ws(ws_size + 2 * guard, sentinel), out(out_size + 2 * guard, sentinel);
+    std::fill_n(ws.begin() + guard, ws_size, std::numeric_limits<T>::quiet_NaN());
+    std::fill_n(out.begin() + guard, out_size, std::numeric_limits<T>::quiet_NaN());
+    const std::vector<T> in_copy = in;
+    std::forward<Run>(run)(std::span<const T>(in), std::span<T>(out).subspan(guard, out_size),
+                           std::span<T>(ws).subspan(guard, ws_size));
+    EXPECT_EQ(in, in_copy) << "the input was written";
+    for (std::size_t i = 0; i < guard; ++i) {
+        EXPECT_EQ(ws[i], sentinel) << "workspace underrun at " << i;
+        EXPECT_EQ(ws[guard + ws_size + i], sentinel) << "workspace overrun at " << i;
+        EXPECT_EQ(out[i], sentinel) << "output underrun at " << i;
+        EXPECT_EQ(out[guard + out_size + i], sentinel) << "output overrun at " << i;
+    }
+    std::vector<T> result(out.begin() + guard, out.begin() + static_cast<std::ptrdiff_t>(guard + out_size));
+    for (T v : result) EXPECT_FALSE(std::isnan(v)) << "an output left unwritten, or a stale NaN read";
+    return result;
 }
 
 /// The what() of the std::invalid_argument that f throws; fails the test if it throws nothing.
