@@ -1,7 +1,8 @@
 // The benchmark cases, shared by every implementation's benchmark executable: a case is a
 // name and its sizes in plain numbers (so a peer library's benchmark can build the same
 // problem), plus, for ctnn, the layer or network type. Benchmarks are registered as
-// "<case>/<implementation>", e.g. c1/ctnn, c1/ctnn-reference, c1/onednn.
+// "<case>/<implementation>", e.g. c1/ctnn, c1/ctnn-reference, c1/onednn; ctnn's two-thread
+// rows are "<case>/ctnn-2threads/real_time" (c6, net64, train64).
 #pragma once
 
 #include <ctnn/ctnn.hpp>
@@ -35,6 +36,13 @@ inline constexpr pool_problem p2{"p2", 1, 64, 56, 56};
 template <const conv_problem& P>
 using conv_layer = typename ctnn::conv2d<P.out_c, P.kernel, ctnn::stride<P.stride>, ctnn::pad<P.pad>,
                                          ctnn::floor_mode>::template bind<float, ctnn::shape<P.in_c, P.in_h, P.in_w>, 1>;
+
+/// A conv_problem as a one-layer network (c6/ctnn-2threads): its layer is conv_layer<P>, so
+/// forward() with a thread pool runs conv<P>'s kernel on each thread's part of the batch.
+template <const conv_problem& P>
+using conv_network =
+    ctnn::network<ctnn::input<P.in_c, P.in_h, P.in_w>,
+                  ctnn::conv2d<P.out_c, P.kernel, ctnn::stride<P.stride>, ctnn::pad<P.pad>, ctnn::floor_mode>>;
 
 /// LeNet-5 as the tests and the MNIST example build it (net1, net64, train64).
 using lenet = ctnn::network<ctnn::input<1, 28, 28>,                                //

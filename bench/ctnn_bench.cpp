@@ -4,9 +4,13 @@
 // Counters (as bench/peers names them): GFLOP/s, 2 x multiply-adds of the convolutions and
 // dense layers per second (pooling: one operation per input value; also GB/s, the bytes it
 // must read and write); us/sample for the networks. Rates are over CPU time: the machine is
-// shared, and every case runs on one thread.
+// shared, and every case runs on one thread, except the <case>/ctnn-2threads rows (c6, net64,
+// train64 on a ctnn::thread_pool of 2; ctnn_bench only): their times and rates are wall time
+// (UseRealTime, so Google Benchmark appends /real_time to the name), and bench/peers/report.py
+// compares them with the wall time of the one-thread <case>/ctnn rows.
 #include <benchmark/benchmark.h>
 
+#include <ctnn/core/thread_pool.hpp>
 #include <ctnn/ctnn.hpp>
 #include <ctnn/train/engine.hpp>
 #include <ctnn/train/loss.hpp>
@@ -15,6 +19,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "cases.hpp"
@@ -82,15 +87,24 @@ std::unique_ptr<typename Net::parameters> random_parameters() {
     return p;
 }
 
+/// Net::forward on a batch; with threads > 1, the overload that cuts the batch into one
+/// contiguous part per thread of a pool (the pool's threads start before the timing).
 template <class Net>
-void inference(benchmark::State& state, std::size_t batch) {
+void inference(benchmark::State& state, std::size_t batch, std::size_t threads = 1) {
     const auto params = random_parameters<Net>();
     const auto in = random_values(batch * Net::input_size, 4);
     std::vector<float> out(batch * Net::output_size);
     ctnn::workspace<Net> ws(batch);
-    Net::forward(*params, in, out, ws);
+    ctnn::thread_pool pool(threads);
+    auto forward = [&] {
+        if (threads > 1)
+            Net::forward(*params, in, out, ws, pool);
+        else
+            Net::forward(*params, in, out, ws);
+    };
+    forward();
     for (auto _ : state) {
-        Net::forward(*params, in, out, ws);
+        forward();
         benchmark::DoNotOptimize(out.data());
         benchmark::ClobberMemory();
     }
@@ -117,22 +131,25 @@ void inference_unfused(benchmark::State& state, std::size_t batch) {
         static_cast<double>(batch) * 1e-6, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
-/// One SGD-momentum step on one thread: forward, loss, backward, update.
+/// One SGD-momentum step: forward, loss, backward, update. With threads > 1, forward and
+/// backward run the batch's chunks on a pool; the update stays on the calling thread.
 template <class Net>
-void training(benchmark::State& state, std::size_t batch) {
+void training(benchmark::State& state, std::size_t batch, std::size_t threads = 1) {
     auto params = random_parameters<Net>();
     const auto in = random_values(batch * Net::input_size, 5);
     std::vector<unsigned> labels(batch);
     for (std::size_t i = 0; i < batch; ++i) labels[i] = static_cast<unsigned>(i % Net::output_size);
     ctnn::training_workspace<Net> ws(batch);
     ctnn::sgd<Net> opt({.learning_rate = 0.01, .momentum = 0.9});
+    ctnn::thread_pool threaded(threads);
+    ctnn::thread_pool* pool = threads > 1 ? &threaded : nullptr;
     std::uint64_t step = 0;
     auto one_step = [&] {
         const ctnn::train_context ctx{1, step++, 0};
-        ctnn::forward_train<Net>(*params, in.data(), batch, ws, ctx);
+        ctnn::forward_train<Net>(*params, in.data(), batch, ws, ctx, pool);
         ctnn::softmax_cross_entropy::evaluate<Net, unsigned>(ctnn::train_output<Net>(ws, batch, in.data()), labels,
                                                              batch, ws.delta(0));
-        ctnn::backward<Net, ctnn::softmax_cross_entropy::start_entry<Net>>(*params, in.data(), batch, ws, ctx);
+        ctnn::backward<Net, ctnn::softmax_cross_entropy::start_entry<Net>>(*params, in.data(), batch, ws, ctx, pool);
         opt.step(params->values, ws.gradients());
     };
     one_step();
@@ -150,6 +167,22 @@ void add(const char* name, F f, const char* as = impl) {
     benchmark::RegisterBenchmark((std::string(name) + "/" + as).c_str(), f)->Unit(benchmark::kMicrosecond);
 }
 
+/// A two-thread row, <name>/ctnn-2threads/real_time, in wall time: the calling thread's CPU
+/// time would leave out the pool's other thread. Registered right after its one-thread row,
+/// so that the two run close together on this shared machine. Not in ctnn_bench_reference.
+template <class F>
+void add_two_threads(const char* name, F f) {
+    if (!CTNN_REFERENCE_KERNELS)
+        benchmark::RegisterBenchmark((std::string(name) + "/ctnn-2threads").c_str(), f)
+            ->Unit(benchmark::kMicrosecond)
+            ->UseRealTime();
+}
+
+// c6/ctnn-2threads runs c6 as a one-layer network, so that forward() can split its batch;
+// c6/ctnn calls the layer itself. The same layer type, so the same kernel and the same work.
+static_assert(std::is_same_v<conv_network<c6>::layer<1>, conv_layer<c6>>,
+              "conv_network<c6> must hold conv_layer<c6>, or c6/ctnn-2threads is not c6/ctnn on two threads");
+
 const bool registered = [] {
     add(c1.name, conv<c1>);
     add(c2.name, conv<c2>);
@@ -157,15 +190,18 @@ const bool registered = [] {
     add(c4.name, conv<c4>);
     add(c5.name, conv<c5>);
     add(c6.name, conv<c6>);
+    add_two_threads(c6.name, [](benchmark::State& s) { inference<conv_network<c6>>(s, c6.batch, 2); });
     add(p1.name, pool<p1, ctnn::max_pool2d<2>>);
     add(p2.name, pool<p2, ctnn::avg_pool2d<2>>);
     add("net1", [](benchmark::State& s) { inference<lenet>(s, 1); });
     add("net64", [](benchmark::State& s) { inference<lenet>(s, 64); });
+    add_two_threads("net64", [](benchmark::State& s) { inference<lenet>(s, 64, 2); });
     if (!CTNN_REFERENCE_KERNELS) {
         add("net1", [](benchmark::State& s) { inference_unfused<lenet>(s, 1); }, "ctnn-unfused");
         add("net64", [](benchmark::State& s) { inference_unfused<lenet>(s, 64); }, "ctnn-unfused");
     }
     add("train64", [](benchmark::State& s) { training<lenet>(s, 64); });
+    add_two_threads("train64", [](benchmark::State& s) { training<lenet>(s, 64, 2); });
     return true;
 }();
 
