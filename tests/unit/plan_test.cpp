@@ -2,9 +2,10 @@
 // each entry reads what the previous one wrote, the last writes the caller's output (as does
 // a conv2d or dense whose fused activation or pool is the last entry), a conv2d fused with
 // its pool stores only the pooled map and never writes what it reads, element-wise layers
-// after the first run in place and nothing writes the caller's input, each buffer is sized
-// by the largest activation it holds and the workspace is exactly the two aligned buffers,
-// for the fused plan and for the plain one run_unfused() uses; every layer's parameters
+// after the first run in place and nothing writes the caller's input, each map lies where
+// the previous entry left it and never overlaps the other map its step holds, and the
+// workspace is exactly the largest pair a step holds, for the fused plan and for the plain
+// one run_unfused() uses; every layer's parameters
 // start on ctnn::alignment and tensor<I, K>() lies inside of<I>(). LeNet's sizes are also
 // checked against numbers worked out by hand.
 #include "test_nets.hpp"
@@ -114,37 +115,73 @@ TYPED_TEST(Plan, ElementwiseLayersAfterTheFirstRunInPlace) {
     }
 }
 
-TYPED_TEST(Plan, BuffersHoldEveryActivationAndNoMore) {
-    using Net = TypeParam;
+/// Checks plan p (of Net) places its maps soundly: each buffer map lies inside the
+/// per-sample area, aligned, where the previous entry left it; the two maps a step holds
+/// never overlap, for any batch; the area is exactly the largest such pair.
+template <class Net>
+void expect_maps_placed(const ctnn::detail::inference_plan<Net::entry_count>& p) {
     using T = typename Net::value_type;
-    constexpr auto& p = Net::plan;
     const entry_facts<Net> facts;
+    constexpr std::size_t last = Net::entry_count - 1;
     std::array<std::size_t, 2> largest{};
-    for (std::size_t i = 1; i < Net::entry_count; ++i) {
-        if (!is_buffer(p.dst[i])) continue;
-        const std::size_t b = p.dst[i] == place::buffer0 ? 0 : 1;
-        EXPECT_GE(p.buffer_size[b], facts.size[i]) << "entry " << i;
-        largest[b] = std::max(largest[b], facts.size[i]);
+    for (std::size_t i = 1; i <= last; ++i) {
+        if (is_buffer(p.dst[i])) {
+            const std::size_t b = p.dst[i] == place::buffer0 ? 0 : 1;
+            largest[b] = std::max(largest[b], facts.size[i]);
+            EXPECT_EQ(p.dst_offset[i] * sizeof(T) % ctnn::alignment, 0u) << "entry " << i;
+            EXPECT_LE(p.dst_offset[i] + facts.size[i], p.per_sample) << "entry " << i;
+            if (p.dst[i] == place::buffer0) {
+                EXPECT_EQ(p.dst_offset[i], 0u) << "entry " << i;
+            }
+        }
+        if (is_buffer(p.src[i]) && i > 1) {
+            EXPECT_EQ(p.src_offset[i], p.dst_offset[i - 1]) << "entry " << i << " reads elsewhere than entry "
+                                                             << i - 1 << " wrote";
+        }
     }
     EXPECT_EQ(p.buffer_size[0], largest[0]);
     EXPECT_EQ(p.buffer_size[1], largest[1]);
-    // The two buffers do not overlap and each starts aligned.
-    EXPECT_EQ(p.buffer_offset[0], 0u);
-    EXPECT_EQ(p.buffer_offset[1], aligned_elements<T>(p.buffer_size[0]));
-    EXPECT_EQ(p.buffer_offset[1] * sizeof(T) % ctnn::alignment, 0u);
+    // Steps: the pair a step holds, its source (entry head - 1's map) and its destination.
+    std::size_t largest_pair = 0;
+    for (std::size_t head = 1; head <= last;) {
+        std::size_t end = head;
+        while (end < last && p.fused[end + 1]) ++end;
+        const place src = p.src[head], dst = p.dst[end];
+        std::size_t pair = 0;
+        if (is_buffer(src) && is_buffer(dst) && src != dst) {
+            pair = aligned_elements<T>(facts.size[head - 1]) + aligned_elements<T>(facts.size[end]);
+            for (std::size_t n : {1u, 2u, 5u}) {
+                const std::size_t s0 = n * p.src_offset[head], s1 = s0 + n * facts.size[head - 1];
+                const std::size_t d0 = n * p.dst_offset[end], d1 = d0 + n * facts.size[end];
+                EXPECT_TRUE(s1 <= d0 || d1 <= s0) << "the step from entry " << head << " overlaps its source and "
+                                                  << "destination at batch " << n;
+                EXPECT_LE(std::max(s1, d1), n * p.per_sample) << "step from entry " << head << ", batch " << n;
+            }
+        } else if (is_buffer(src)) {
+            pair = aligned_elements<T>(facts.size[head - 1]);
+        } else if (is_buffer(dst)) {
+            pair = aligned_elements<T>(facts.size[end]);
+        }
+        largest_pair = std::max(largest_pair, pair);
+        head = end + 1;
+    }
+    EXPECT_EQ(p.per_sample, largest_pair);
+    EXPECT_LE(p.per_sample, aligned_elements<T>(p.buffer_size[0]) + aligned_elements<T>(p.buffer_size[1]));
+}
+
+TYPED_TEST(Plan, MapsArePlacedSoundlyAndTheAreaIsTheLargestPair) {
+    expect_maps_placed<TypeParam>(TypeParam::plan);
+    expect_maps_placed<TypeParam>(TypeParam::unfused_plan);
 }
 
 TYPED_TEST(Plan, WorkspaceIsWhatThePlanNeeds) {
     using Net = TypeParam;
-    using T = typename Net::value_type;
-    constexpr auto& p = Net::plan;
-    EXPECT_EQ(Net::workspace_size, p.per_sample);
-    EXPECT_EQ(Net::workspace_size, aligned_elements<T>(p.buffer_size[0]) + aligned_elements<T>(p.buffer_size[1]));
-    EXPECT_EQ(Net::workspace_bytes, Net::workspace_size * sizeof(T));
+    EXPECT_EQ(Net::workspace_size, Net::plan.per_sample);
+    EXPECT_EQ(Net::unfused_workspace_size, Net::unfused_plan.per_sample);
+    // Fusing never costs workspace.
+    EXPECT_LE(Net::workspace_size, Net::unfused_workspace_size);
+    EXPECT_EQ(Net::workspace_bytes, Net::workspace_size * sizeof(typename Net::value_type));
     EXPECT_EQ(Net::workspace_bytes % ctnn::alignment, 0u);
-    // For a batch of N, buffer b starts at N * buffer_offset[b] and holds N samples.
-    for (std::size_t n : {1u, 2u, 5u})
-        EXPECT_LE(n * p.buffer_offset[1] + n * p.buffer_size[1], n * Net::workspace_size);
 }
 
 TYPED_TEST(Plan, ParameterBlocksStartAligned) {

@@ -319,12 +319,13 @@ class basic_network {
 
     using plan_type = detail::inference_plan<entry_count>;
 
-    static T* locate(const plan_type& p, detail::place where, const T* in, T* out, T* ws, std::size_t batch) noexcept {
+    /// Where a map is: a buffer's map at per-sample offset o starts at batch * o.
+    static T* locate(detail::place where, std::size_t offset, const T* in, T* out, T* ws, std::size_t batch) noexcept {
         switch (where) {
         case detail::place::user_input: return const_cast<T*>(in); // only ever read
         case detail::place::user_output: return out;
-        case detail::place::buffer0: return ws + batch * p.buffer_offset[0];
-        case detail::place::buffer1: return ws + batch * p.buffer_offset[1];
+        case detail::place::buffer0:
+        case detail::place::buffer1: return ws + batch * offset;
         case detail::place::not_stored: return nullptr; // a fused step never looks here
         }
         return nullptr;
@@ -332,8 +333,8 @@ class basic_network {
 
     template <std::size_t I>
     static void run_entry(const plan_type& p, const T* params, const T* in, T* out, T* ws, std::size_t batch) noexcept {
-        layer<I>::forward(locate(p, p.src[I], in, out, ws, batch), locate(p, p.dst[I], in, out, ws, batch),
-                          params + param_offset[I], batch);
+        layer<I>::forward(locate(p.src[I], p.src_offset[I], in, out, ws, batch),
+                          locate(p.dst[I], p.dst_offset[I], in, out, ws, batch), params + param_offset[I], batch);
     }
 
     /// The last entry of the step entry I heads (I when nothing fuses into it).
@@ -352,8 +353,8 @@ class basic_network {
         } else if constexpr (end == I) {
             run_entry<I>(plan, params, in, out, ws, batch);
         } else {
-            T* src = locate(plan, plan.src[I], in, out, ws, batch);
-            T* dst = locate(plan, plan.dst[end], in, out, ws, batch);
+            T* src = locate(plan.src[I], plan.src_offset[I], in, out, ws, batch);
+            T* dst = locate(plan.dst[end], plan.dst_offset[end], in, out, ws, batch);
             const T* w = params + param_offset[I];
             using last = layer<end>;
             if constexpr (last::elementwise) { // conv2d or dense + activation

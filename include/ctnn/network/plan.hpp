@@ -3,11 +3,15 @@
 // Parameters: one block; layer I's tensors start at param_offset[I], a multiple of
 // ctnn::alignment bytes, so each layer's slice is aligned.
 //
-// Activations (inference): ping-pong between two workspace buffers. Layer 1 reads the
-// caller's input, the last layer writes the caller's output; an element-wise layer whose
-// input is already in the workspace runs in place. Each buffer is sized by the largest
-// activation it ever holds; the workspace holds, per sample, both buffers, and for a batch
-// of N each buffer is N consecutive samples (NCHW).
+// Activations (inference): ping-pong between two buffers of one workspace area. Layer 1
+// reads the caller's input, the last layer writes the caller's output; an element-wise
+// layer whose input is already in the workspace runs in place. Buffer 0's maps start at
+// the area's beginning, buffer 1's end at its end, so a map sits where its size puts it
+// and only the two maps a step reads and writes are ever alive together: the area, per
+// sample, is the largest such pair (each map rounded up to ctnn::alignment), never more
+// than the largest map of buffer 0 plus the largest of buffer 1. For a batch of N the
+// area is N times as large and a map at per-sample offset o holds N consecutive samples
+// (NCHW) from N * o.
 //
 // Fusion: the entries form steps, each one kernel call: an entry on its own, or a head (a
 // conv2d or dense) with the entries fused into it (an activation it applies as it writes;
@@ -18,11 +22,10 @@
 // the entries before its last non-element-wise entry are recorded as place::not_stored (the
 // un-pooled map of a conv2d fused with its pool lives only in the kernel's registers and
 // stack); the others write the step's destination, the element-wise ones in place. Only
-// what a step stores sizes a buffer: a step ending the network needs none, and a conv2d +
-// pool stores only the pooled map. A conv2d + activation keeps the buffers the plain plan
-// gives every later map; a conv2d + pool flips the ping-pong once where the conv2d and pool
-// run apart flip it twice, so the later maps trade buffers, which costs more than it saves
-// only when maps after the pool grow larger again than those before it.
+// what a step stores takes room: a step ending the network needs none, and a conv2d + pool
+// stores only the pooled map. So fusing never grows the workspace: a fused step's pair
+// (source, destination) is no larger than the pairs of its entries run apart, which also
+// store the map between them.
 //
 // Without fused entries make_inference_plan gives the plain plan, every entry on its own;
 // the network's reference path, run_unfused(), runs with that plan and its own workspace
@@ -43,10 +46,10 @@ enum class place : unsigned char { user_input, user_output, buffer0, buffer1, no
 template <std::size_t Count>
 struct inference_plan {
     std::array<place, Count> src{}, dst{};  // entry 0 (the input) unused
+    std::array<std::size_t, Count> src_offset{}, dst_offset{}; // per sample, in a buffer (else 0)
     std::array<bool, Count> fused{};          // entry i runs inside the kernel of its step's head
-    std::array<std::size_t, 2> buffer_size{}; // per sample, in elements
-    std::array<std::size_t, 2> buffer_offset{};
-    std::size_t per_sample = 0; // elements of workspace per sample
+    std::array<std::size_t, 2> buffer_size{}; // largest map each buffer holds, per sample
+    std::size_t per_sample = 0; // elements of workspace per sample: the largest pair a step holds
 };
 
 /// sizes[i], elementwise[i] describe entry i (entry 0 = the input); fused[i] says entry i
@@ -78,11 +81,22 @@ constexpr inference_plan<Count> make_inference_plan(const std::array<std::size_t
                 size = sizes[i] > size ? sizes[i] : size;
             }
         }
+        // The pair alive during the step: what it reads (entry head - 1's map) and writes.
+        const auto in_area = [](place q) { return q == place::buffer0 || q == place::buffer1; };
+        std::size_t pair = 0;
+        if (in_area(p.src[head])) pair += aligned_count<T>(sizes[head - 1]);
+        if (in_area(dst) && dst != p.src[head]) pair += aligned_count<T>(sizes[end]);
+        if (in_area(dst) && dst == p.src[head]) pair = aligned_count<T>(sizes[end]); // in place
+        p.per_sample = pair > p.per_sample ? pair : p.per_sample;
         head = end + 1;
     }
-    p.buffer_offset[0] = 0;
-    p.buffer_offset[1] = aligned_count<T>(p.buffer_size[0]);
-    p.per_sample = p.buffer_offset[1] + aligned_count<T>(p.buffer_size[1]);
+    const auto offset = [&](place q, std::size_t size) -> std::size_t {
+        return q == place::buffer1 ? p.per_sample - aligned_count<T>(size) : 0;
+    };
+    for (std::size_t i = 1; i < Count; ++i) {
+        p.src_offset[i] = offset(p.src[i], sizes[i - 1]);
+        p.dst_offset[i] = offset(p.dst[i], sizes[i]);
+    }
     return p;
 }
 
