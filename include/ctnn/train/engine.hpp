@@ -333,19 +333,21 @@ void backward(std::span<const typename Net::value_type, Net::param_storage> para
                     const T* y = ws.activation(I, batch, in);
                     const T* p = params.data() + Net::param_offset[I];
                     if constexpr (detail::splits_params<L>) {
-                        // One parallel region: the parameter pieces, then din chunk by chunk.
+                        // One parallel region: din chunk by chunk (first, so chunk c's task
+                        // has index c, as in every other layer), then the parameter pieces.
                         constexpr std::size_t pieces = L::param_pieces;
+                        const std::size_t din_tasks = din != nullptr ? chunks.count : 0;
                         T* g = ws.chunk_gradients(0) + Net::param_offset[I];
                         auto task = [&](std::size_t k) {
-                            if (k < pieces) {
-                                L::backward_params(x, y, dout, g, batch, k);
+                            if (k >= din_tasks) {
+                                L::backward_params(x, y, dout, g, batch, k - din_tasks);
                             } else {
-                                const std::size_t first = chunks.first(k - pieces);
+                                const std::size_t first = chunks.first(k);
                                 L::backward_input(x + first * in_size, y + first * out_size, dout + first * out_size,
-                                                  din + first * in_size, p, chunks.length(k - pieces, batch));
+                                                  din + first * in_size, p, chunks.length(k, batch));
                             }
                         };
-                        const std::size_t tasks = pieces + (din != nullptr ? chunks.count : 0);
+                        const std::size_t tasks = din_tasks + pieces;
                         if (pool != nullptr)
                             pool->for_each_index(tasks, task);
                         else
