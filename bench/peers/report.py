@@ -435,6 +435,9 @@ def main():
                 "The yardstick reached the goal, so the two vCPUs could run compute-bound work side by side in "
                 "this run; a case well short of it loses time to its own serial parts, synchronization or memory."))
     add("")
+    add("train64 repeats one batch, the same input and workspace, back to back; the MNIST epoch table below is the "
+        "end-to-end training run (fresh batches, the trainer, validation) on one and two threads.")
+    add("")
 
     # Per case.
     add("## Cases")
@@ -498,7 +501,9 @@ def main():
     add("libtorch's epochs run with `OMP_WAIT_POLICY=PASSIVE`: with libgomp's default spin-waiting, its 2-thread "
         "epoch took 45–53 s instead of 9–11 s when this was set up (load average ~5 on the 2 cores), because a "
         "spinning thread that loses its core stalls every parallel region; PASSIVE is libtorch at its best here. "
-        "ctnn's thread pool spins briefly (4096 turns), then sleeps on an atomic wait.")
+        "ctnn's thread pool spins (with a pause hint) for up to 500 µs, then sleeps on an atomic wait; each thread "
+        "runs its own share of a job's indices first and then takes what is left, so a thread that loses its core "
+        "holds nothing back.")
     add("")
     add("Accuracy after one epoch differs because the initializations differ (ctnn: He-normal; libtorch: its "
         "default Kaiming-uniform); it does not change the work per epoch. The 2-thread rows run on a 2-core machine "
