@@ -77,8 +77,8 @@ constexpr inference_plan<Count> make_inference_plan(const std::array<std::size_t
             p.dst[i] = i < stored ? place::not_stored : dst;
             current = p.dst[i];
             if (current == place::buffer0 || current == place::buffer1) {
-                auto& size = p.buffer_size[current == place::buffer0 ? 0 : 1];
-                size = sizes[i] > size ? sizes[i] : size;
+                auto& largest = p.buffer_size[current == place::buffer0 ? 0 : 1];
+                largest = sizes[i] > largest ? sizes[i] : largest;
             }
         }
         // The pair alive during the step: what it reads (entry head - 1's map) and writes.
@@ -90,8 +90,8 @@ constexpr inference_plan<Count> make_inference_plan(const std::array<std::size_t
         p.per_sample = pair > p.per_sample ? pair : p.per_sample;
         head = end + 1;
     }
-    const auto offset = [&](place q, std::size_t size) -> std::size_t {
-        return q == place::buffer1 ? p.per_sample - aligned_count<T>(size) : 0;
+    const auto offset = [&](place q, std::size_t elements) -> std::size_t {
+        return q == place::buffer1 ? p.per_sample - aligned_count<T>(elements) : 0;
     };
     for (std::size_t i = 1; i < Count; ++i) {
         p.src_offset[i] = offset(p.src[i], sizes[i - 1]);
