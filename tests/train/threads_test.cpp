@@ -58,13 +58,24 @@ TEST(ThreadPool, LongJobsAndSlowIndices) {
 using net = network<input<1, 16, 16>, conv2d<6, 5, pad<2>>, relu, max_pool2d<2>, conv2d<8, 3>, batch_norm<>, relu,
                     max_pool2d<2, floor_mode>, flatten, dense<20>, dropout<0.2>, relu, dense<10>, softmax>;
 
+/// Random parameters (from `seed`), a batch of inputs (from seed + 1) and its labels.
+struct problem {
+    std::unique_ptr<net::parameters> params = std::make_unique<net::parameters>();
+    std::vector<float> in;
+    std::vector<unsigned> labels;
+    problem(std::size_t batch, unsigned seed)
+        : in(test::random_vector<float>(batch * net::input_size, seed + 1)), labels(batch) {
+        const auto init = test::random_vector<float>(net::param_storage, seed, -0.3f, 0.3f);
+        std::copy(init.begin(), init.end(), params->values.begin());
+        for (std::size_t i = 0; i < batch; ++i) labels[i] = static_cast<unsigned>(i % 10);
+    }
+};
+
 std::vector<float> gradients_with(std::size_t threads, std::size_t batch) {
-    auto p = std::make_unique<net::parameters>();
-    const auto init = test::random_vector<float>(net::param_storage, 5, -0.3f, 0.3f);
-    std::copy(init.begin(), init.end(), p->values.begin());
-    const auto in = test::random_vector<float>(batch * net::input_size, 6);
-    std::vector<unsigned> labels(batch);
-    for (std::size_t i = 0; i < batch; ++i) labels[i] = static_cast<unsigned>(i % 10);
+    problem pr(batch, 5);
+    auto& p = pr.params;
+    const auto& in = pr.in;
+    const auto& labels = pr.labels;
 
     thread_pool pool(threads);
     training_workspace<net> ws(batch);
@@ -96,12 +107,10 @@ TEST(TrainingThreads, GradientsBitIdenticalAcrossThreadCounts) {
 /// show), with or without a pool.
 template <std::size_t Start>
 std::vector<float> gradients_from(std::size_t batch, thread_pool* pool, bool after_full_backward) {
-    auto p = std::make_unique<net::parameters>();
-    const auto init = test::random_vector<float>(net::param_storage, 8, -0.3f, 0.3f);
-    std::copy(init.begin(), init.end(), p->values.begin());
-    const auto in = test::random_vector<float>(batch * net::input_size, 9);
-    std::vector<unsigned> labels(batch);
-    for (std::size_t i = 0; i < batch; ++i) labels[i] = static_cast<unsigned>(i % 10);
+    problem pr(batch, 8);
+    auto& p = pr.params;
+    const auto& in = pr.in;
+    const auto& labels = pr.labels;
     training_workspace<net> ws(batch);
     const train_context ctx{3, 1, 0};
     forward_train<net>(*p, in.data(), batch, ws, ctx, pool);
