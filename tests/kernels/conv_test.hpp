@@ -134,8 +134,16 @@ class ConvKernel : public ::testing::Test {};
 
 } // namespace ctnn::test
 
+// The double half is left out with CTNN_KERNEL_TEST_FLOAT_ONLY (tests/kernels/CMakeLists.txt).
+#ifdef CTNN_KERNEL_TEST_FLOAT_ONLY
+#define CTNN_CONV_KERNEL_TEST_DOUBLE
+#else
+#define CTNN_CONV_KERNEL_TEST_DOUBLE                                                                                   \
+    TYPED_TEST(ConvKernel, DoubleMatchesReference) { expect_conv_case<TypeParam, double>(); }
+#endif
+
 #define CTNN_CONV_KERNEL_TESTS(cases)                                                                                 \
     using conv_cases = ::testing::Types<cases>;                                                                        \
     TYPED_TEST_SUITE(ConvKernel, conv_cases);                                                                          \
     TYPED_TEST(ConvKernel, FloatMatchesReference) { expect_conv_case<TypeParam, float>(); }                           \
-    TYPED_TEST(ConvKernel, DoubleMatchesReference) { expect_conv_case<TypeParam, double>(); }
+    CTNN_CONV_KERNEL_TEST_DOUBLE
