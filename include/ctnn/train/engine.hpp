@@ -217,15 +217,20 @@ void check_training_batch(std::size_t batch, std::size_t capacity) {
 } // namespace detail
 
 namespace detail {
-/// Runs f(first, count) for each chunk of the batch over the pool (or inline).
+/// Runs f(k) for k in [0, tasks) over the pool (or inline, in order).
+template <class F>
+void for_each_task(thread_pool* pool, std::size_t tasks, F&& f) {
+    if (pool != nullptr)
+        pool->for_each_index(tasks, f);
+    else
+        for (std::size_t k = 0; k < tasks; ++k) f(k);
+}
+
+/// Runs f(c, first, count) for each chunk c of the batch over the pool (or inline).
 template <class F>
 void for_each_chunk(thread_pool* pool, std::size_t batch, F&& f) {
     const batch_chunks chunks(batch);
-    auto one = [&](std::size_t c) { f(c, chunks.first(c), chunks.length(c, batch)); };
-    if (pool != nullptr)
-        pool->for_each_index(chunks.count, one);
-    else
-        for (std::size_t c = 0; c < chunks.count; ++c) one(c);
+    for_each_task(pool, chunks.count, [&](std::size_t c) { f(c, chunks.first(c), chunks.length(c, batch)); });
 }
 } // namespace detail
 
@@ -332,6 +337,15 @@ void backward(std::span<const typename Net::value_type, Net::param_storage> para
                     const T* x = ws.activation(I - 1, batch, in);
                     const T* y = ws.activation(I, batch, in);
                     const T* p = params.data() + Net::param_offset[I];
+                    // The samples [first, ...) of x, y, dout and din.
+                    struct slice_t {
+                        const T *x, *y, *dout;
+                        T* din;
+                    };
+                    auto slice = [&](std::size_t first) {
+                        return slice_t{x + first * in_size, y + first * out_size, dout + first * out_size,
+                                       din != nullptr ? din + first * in_size : nullptr};
+                    };
                     if constexpr (detail::splits_params<L>) {
                         // One parallel region: din chunk by chunk (first, so chunk c's task
                         // has index c, as in every other layer), then the parameter pieces.
@@ -342,31 +356,23 @@ void backward(std::span<const typename Net::value_type, Net::param_storage> para
                             if (k >= din_tasks) {
                                 L::backward_params(x, y, dout, g, batch, k - din_tasks);
                             } else {
-                                const std::size_t first = chunks.first(k);
-                                L::backward_input(x + first * in_size, y + first * out_size, dout + first * out_size,
-                                                  din + first * in_size, p, chunks.length(k, batch));
+                                const slice_t s = slice(chunks.first(k));
+                                L::backward_input(s.x, s.y, s.dout, s.din, p, chunks.length(k, batch));
                             }
                         };
-                        const std::size_t tasks = din_tasks + pieces;
-                        if (pool != nullptr)
-                            pool->for_each_index(tasks, task);
-                        else
-                            for (std::size_t k = 0; k < tasks; ++k) task(k);
+                        detail::for_each_task(pool, din_tasks + pieces, task);
                     } else {
                         auto run = [&](std::size_t c, std::size_t first, std::size_t count) {
-                            const T* xs = x + first * in_size;
-                            const T* ys = y + first * out_size;
-                            const T* douts = dout + first * out_size;
-                            T* dins = din != nullptr ? din + first * in_size : nullptr;
+                            const slice_t s = slice(first);
                             T* g = ws.chunk_gradients(c) + Net::param_offset[I];
-                            if constexpr (requires { L::backward_train(xs, ys, douts, dins, p, g, ws.state(I), count, ctx); }) {
+                            if constexpr (requires { L::backward_train(s.x, s.y, s.dout, s.din, p, g, ws.state(I), count, ctx); }) {
                                 train_context local = ctx;
                                 local.first_sample = ctx.first_sample + first;
-                                L::backward_train(xs, ys, douts, dins, p, g, ws.state(I), count, local);
+                                L::backward_train(s.x, s.y, s.dout, s.din, p, g, ws.state(I), count, local);
                             } else if constexpr (detail::scratch_of<L>() > 0) {
-                                L::backward(xs, ys, douts, dins, p, g, count, ws.scratch(c));
+                                L::backward(s.x, s.y, s.dout, s.din, p, g, count, ws.scratch(c));
                             } else {
-                                L::backward(xs, ys, douts, dins, p, g, count);
+                                L::backward(s.x, s.y, s.dout, s.din, p, g, count);
                             }
                         };
                         if constexpr (detail::batch_coupled<L>)
@@ -396,10 +402,7 @@ void backward(std::span<const typename Net::value_type, Net::param_storage> para
                 }
             }
         };
-        if (pool != nullptr)
-            pool->for_each_index(pieces, sum);
-        else
-            for (std::size_t k = 0; k < pieces; ++k) sum(k);
+        detail::for_each_task(pool, pieces, sum);
     }
 }
 
