@@ -83,10 +83,9 @@ constexpr inference_plan<Count> make_inference_plan(const std::array<std::size_t
         }
         // The pair alive during the step: what it reads (entry head - 1's map) and writes.
         const auto in_area = [](place q) { return q == place::buffer0 || q == place::buffer1; };
-        std::size_t pair = 0;
-        if (in_area(p.src[head])) pair += aligned_count<T>(sizes[head - 1]);
-        if (in_area(dst) && dst != p.src[head]) pair += aligned_count<T>(sizes[end]);
-        if (in_area(dst) && dst == p.src[head]) pair = aligned_count<T>(sizes[end]); // in place
+        const std::size_t read = in_area(p.src[head]) ? aligned_count<T>(sizes[head - 1]) : 0;
+        const std::size_t written = in_area(dst) ? aligned_count<T>(sizes[end]) : 0;
+        const std::size_t pair = dst == p.src[head] ? written : read + written; // in place: one map
         p.per_sample = pair > p.per_sample ? pair : p.per_sample;
         head = end + 1;
     }
