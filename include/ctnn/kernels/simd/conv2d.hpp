@@ -130,7 +130,15 @@ struct conv2d_direct {
     static constexpr std::size_t out_plane = G.out_h * G.out_w, in_plane = G.in_h * G.in_w;
     static constexpr std::size_t nvec = tile_t::nvec;
     static constexpr bool fits = tile_t::fits;
-    static constexpr detail::blocking blk = detail::choose_blocking(cout_g, nvec, detail::register_count<A>);
+    /// What the block may take of the registers: with AVX-512's 32, at most 20 (16
+    /// accumulators). The cost model alone picks blocks g++ 12 -O3 cannot keep in registers
+    /// with the taps unrolled: c4 (bench/cases.hpp) got 13x2 and reloaded accumulators from
+    /// the stack in its inner loop; with 10x2 or 8x2 it ran 8% faster (697-718 -> 641-671 us,
+    /// bench/ctnn_bench, same run), c6 2-4% and c3 2-3%. With 16 registers (AVX2, SSE2) every
+    /// one counts: c3 ran 5-10% slower with two left free.
+    static constexpr std::size_t block_registers =
+        detail::register_count<A> >= 32 ? 20 : detail::register_count<A>;
+    static constexpr detail::blocking blk = detail::choose_blocking(cout_g, nvec, block_registers);
     /// FMAs per sample, for the choice between the direct kernels.
     static constexpr double cost = static_cast<double>(cout_g * nvec * G.out_h * cin_g * KK * G.groups);
 
