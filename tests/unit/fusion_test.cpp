@@ -43,9 +43,7 @@ std::size_t aligned(std::size_t n) {
     return (bytes + ctnn::alignment - 1) / ctnn::alignment * ctnn::alignment / sizeof(T);
 }
 
-/// A conv2d pools in its kernel with the SIMD kernels, never with CTNN_REFERENCE_KERNELS
-/// (no direct kernel); every conv2d + pool case below fuses on SSE2, AVX2 and AVX-512.
-constexpr bool pools_fuse = !CTNN_REFERENCE_KERNELS;
+using ctnn::unit::pools_fuse;
 
 /// N flags, true at the entries of `set`, and at those of `pooled` when pools fuse.
 template <std::size_t N>

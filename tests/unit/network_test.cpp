@@ -143,9 +143,9 @@ std::vector<std::string> lines_of(const std::string& text) {
     return lines;
 }
 
-// With CTNN_REFERENCE_KERNELS no conv kernel pools: the pool runs on its own, from a map
-// the workspace holds (tests/unit's reference_kernels build).
-constexpr const char* pool_fused = CTNN_REFERENCE_KERNELS ? "" : ", fused into 1 conv2d";
+// Without pools_fuse (CTNN_REFERENCE_KERNELS) the pool runs on its own, from a map the
+// workspace holds (tests/unit's reference_kernels build).
+constexpr const char* pool_fused = ctnn::unit::pools_fuse ? ", fused into 1 conv2d" : "";
 
 TEST(NetworkSummary, SmallNetExactly) {
     using net = ctnn::network<ctnn::input<1, 6, 6>, ctnn::conv2d<2, 3, ctnn::pad<1>>, ctnn::relu, ctnn::max_pool2d<2>,
@@ -169,7 +169,7 @@ TEST(NetworkSummary, SmallNetExactly) {
         // buffer, 18 -> 32 floats (unfused, or with the pool apart: buffers 72 -> 80 and
         // 18 -> 32).
         EXPECT_EQ(net::param_bytes, 96u * 4u);
-        EXPECT_EQ(net::workspace_bytes, (CTNN_REFERENCE_KERNELS ? 112u : 32u) * 4u);
+        EXPECT_EQ(net::workspace_bytes, (ctnn::unit::pools_fuse ? 32u : 112u) * 4u);
         EXPECT_EQ(net::unfused_workspace_size, 112u);
     }
 }
@@ -191,7 +191,7 @@ TEST(NetworkSummary, LenetLines) {
     if constexpr (ctnn::alignment == 64) {
         // With the pools apart, the largest pair is conv1's map and pool1's: 4704 + 1184 floats.
         EXPECT_EQ(lines[14], std::string("total 61706 params (246976 bytes), workspace ") +
-                                 (CTNN_REFERENCE_KERNELS ? "23552" : "6336") + " bytes per sample");
+                                 (ctnn::unit::pools_fuse ? "6336" : "23552") + " bytes per sample");
     }
 }
 

@@ -283,7 +283,7 @@ TYPED_TEST(Plan, AssignWritesOnlyItsTensor) {
 TEST(PlanByHand, Lenet) {
     using ctnn::unit::lenet;
     using ctnn::unit::lenet_double;
-    constexpr bool pools_fuse = !CTNN_REFERENCE_KERNELS; // no direct conv kernel to pool in
+    using ctnn::unit::pools_fuse;
     if constexpr (ctnn::alignment == 64) {
         static_assert(lenet::param_count == 61706);
         static_assert(lenet::param_offset[1] == 0);

@@ -21,6 +21,10 @@
 
 namespace ctnn::unit {
 
+/// A conv2d pools in its kernel with the SIMD kernels, never with CTNN_REFERENCE_KERNELS
+/// (no direct kernel); every conv2d + pool in these tests fuses on SSE2, AVX2 and AVX-512.
+inline constexpr bool pools_fuse = !CTNN_REFERENCE_KERNELS;
+
 /// f.template operator()<I>() for I = 0 .. N-1, in order.
 template <std::size_t N, class F>
 void for_each_index(F&& f) {
