@@ -72,6 +72,38 @@ void expect_backward(std::size_t batch, unsigned seed, bool with_din) {
         << "backward wrote past a buffer";
 }
 
+/// The backward kernel with its weight gradient forced to Method (where it applies)
+/// equals the reference, with and without din.
+template <class T, class L, kernels::simd::conv_weight_gradient Method>
+void expect_backward_method(std::size_t batch, unsigned seed, const char* name) {
+    constexpr conv2d_geometry g = L::geometry;
+    using K = kernels::simd::conv2d_backward_gemm<g, T, kernels::simd::default_arch, Method>;
+    using automatic = kernels::simd::conv2d_backward_gemm<g, T>;
+    // The method the cost model picks runs in expect_backward; one that does not apply
+    // falls back to it.
+    if constexpr (K::method == Method && automatic::method != Method) {
+        SCOPED_TRACE(name);
+        const auto in = random_vector<T>(batch * g.in_size(), seed);
+        const auto params = random_vector<T>(L::param_count, seed + 1);
+        const auto dout = random_vector<T>(batch * g.out_size(), seed + 2);
+        const auto grads0 = random_vector<T>(L::param_count, seed + 3);
+        T* no_bias = nullptr;
+        for (const bool with_din : {true, false}) {
+            std::vector<T> want_din(batch * g.in_size(), T(55)), want_grads = grads0;
+            kernels::reference::conv2d_backward(g, in.data(), params.data(), dout.data(),
+                                                with_din ? want_din.data() : nullptr, want_grads.data(),
+                                                g.bias ? want_grads.data() + L::weight_size : no_bias, batch);
+            guarded<T> din(batch * g.in_size(), T(55)), grads(grads0), scratch(K::scratch_size, T(99));
+            K::run(in.data(), params.data(), dout.data(), with_din ? din.get() : nullptr, grads.get(),
+                   g.bias ? grads.get() + L::weight_size : no_bias, batch, scratch.get());
+            EXPECT_TRUE(close_to_reference(grads.values(), want_grads, "weight and bias gradients"));
+            EXPECT_TRUE(close_to_reference(din.values(), want_din, with_din ? "input gradient" : "untouched input gradient"));
+            EXPECT_TRUE(din.guards_intact() && grads.guards_intact() && scratch.guards_intact())
+                << "backward wrote past a buffer";
+        }
+    }
+}
+
 /// A 2x2 stride-2 pool fused into the conv (with an activation) gives the bits of the conv
 /// with the activation, then the pool; both kinds, on whichever direct kernel runs the shape.
 template <class T, class L>
@@ -125,6 +157,12 @@ void expect_conv_case() {
     expect_pooled<T, L>(Case::batch, Case::seed + 80);
     expect_backward<T, L>(Case::batch, Case::seed + 30, true);
     expect_backward<T, L>(Case::batch, Case::seed + 40, false);
+    // Every weight-gradient method, whichever the cost model prefers.
+    using kernels::simd::conv_weight_gradient;
+    expect_backward_method<T, L, conv_weight_gradient::direct>(Case::batch, Case::seed + 90, "dW direct");
+    expect_backward_method<T, L, conv_weight_gradient::along_channels>(Case::batch, Case::seed + 100,
+                                                                       "dW along channels");
+    expect_backward_method<T, L, conv_weight_gradient::dot_products>(Case::batch, Case::seed + 110, "dW dot products");
     // One sample alone gives what it gives inside the batch.
     expect_forward<T, L, conv_kernel::automatic>(1, Case::seed + 50);
 }

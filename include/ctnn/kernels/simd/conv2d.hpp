@@ -34,6 +34,24 @@ namespace ctnn::kernels::simd {
 /// weights of conv2d_direct_channels).
 inline constexpr std::size_t conv_tile_bytes = 16384;
 
+namespace detail {
+/// What a register block of the direct kernels may take of the registers: with AVX-512's
+/// 32, at most 20 (16 accumulators). The cost model alone picks blocks g++ 12 -O3 cannot
+/// keep in registers with the taps unrolled: c4 (bench/cases.hpp) got 13x2 in
+/// conv2d_direct and reloaded accumulators from the stack in its inner loop; with 10x2 or
+/// 8x2 it ran 8% faster (697-718 -> 641-671 us, bench/ctnn_bench, same run), c6 2-4% and
+/// c3 2-3%. With 16 registers (AVX2, SSE2) every one counts: c3 ran 5-10% slower with two
+/// left free. The GEMMs keep the whole budget: capped, c5 stayed level and the training
+/// step got 5% slower.
+template <class A>
+inline constexpr std::size_t direct_block_registers = register_count<A> >= 32 ? 20 : register_count<A>;
+} // namespace detail
+
+/// How conv2d_backward_gemm computes the weight gradient. automatic takes the cheapest by
+/// its cost model; the others force one (tests and benchmarks), where it applies: direct
+/// needs the padded input of a sample within the row tile's budget, else automatic runs.
+enum class conv_weight_gradient { automatic, direct, along_channels, dot_products };
+
 /// The direct kernels' stack tile: for one output row, the input rows of a chunk of
 /// channels, each with its padding (zeros) and, for a stride S, split into S phases so that
 /// the taps of consecutive outputs are consecutive: phase p, slot j holds input column
@@ -130,15 +148,7 @@ struct conv2d_direct {
     static constexpr std::size_t out_plane = G.out_h * G.out_w, in_plane = G.in_h * G.in_w;
     static constexpr std::size_t nvec = tile_t::nvec;
     static constexpr bool fits = tile_t::fits;
-    /// What the block may take of the registers: with AVX-512's 32, at most 20 (16
-    /// accumulators). The cost model alone picks blocks g++ 12 -O3 cannot keep in registers
-    /// with the taps unrolled: c4 (bench/cases.hpp) got 13x2 and reloaded accumulators from
-    /// the stack in its inner loop; with 10x2 or 8x2 it ran 8% faster (697-718 -> 641-671 us,
-    /// bench/ctnn_bench, same run), c6 2-4% and c3 2-3%. With 16 registers (AVX2, SSE2) every
-    /// one counts: c3 ran 5-10% slower with two left free.
-    static constexpr std::size_t block_registers =
-        detail::register_count<A> >= 32 ? 20 : detail::register_count<A>;
-    static constexpr detail::blocking blk = detail::choose_blocking(cout_g, nvec, block_registers);
+    static constexpr detail::blocking blk = detail::choose_blocking(cout_g, nvec, detail::direct_block_registers<A>);
     /// FMAs per sample, for the choice between the direct kernels.
     static constexpr double cost = static_cast<double>(cout_g * nvec * G.out_h * cin_g * KK * G.groups);
 
@@ -516,7 +526,8 @@ T row_sum(const T* p) noexcept {
 ///                                    across, each input row is gathered in registers from
 ///                                    the columns (masked loads, one store per vector), else
 ///                                    the columns are scattered back one value at a time
-template <conv2d_geometry G, class T, class A = default_arch>
+template <conv2d_geometry G, class T, class A = default_arch,
+          conv_weight_gradient Method = conv_weight_gradient::automatic>
 struct conv2d_backward_gemm {
     static constexpr std::size_t cin_g = G.in_c / G.groups, cout_g = G.out_c / G.groups;
     static constexpr std::size_t KH = G.kernel_h, KW = G.kernel_w, KK = KH * KW, CKK = cin_g * KK;
@@ -524,12 +535,55 @@ struct conv2d_backward_gemm {
     static constexpr std::size_t W = vec<T, A>::size;
     /// Weight gradient along the output channels: the dot products along OH*OW would cost
     /// more in lane sums and empty lanes than transposing dout does.
-    static constexpr bool channels_dw = [] {
+    static constexpr bool channels_dw_cheaper = [] {
         const double dots = static_cast<double>(cout_g * CKK * detail::ceil_div(P, W)) + 6.0 * cout_g * CKK;
         const double along_channels =
             static_cast<double>(CKK * P * detail::ceil_div(cout_g, W)) + static_cast<double>(cout_g * P) / 4.0;
         return along_channels < dots;
     }();
+    /// Weight gradient straight from the padded input (no columns): when the padded input
+    /// of a sample fits the row tile's budget and the dot products along OH*OW would be
+    /// load-bound (two loads per FMA). Vectors run along the output row; a block of output
+    /// channels x kernel columns of one (channel, kernel row) keeps its sums in registers
+    /// over the sample's rows, then adds them to lane-wise sums in scratch, summed across
+    /// the lanes once per call. Each step loads OB dout vectors and KB input vectors for
+    /// OB * KB FMAs.
+    using tile_t = conv2d_row_tile<G, T, A>;
+    static constexpr std::size_t out_vecs = detail::ceil_div(G.out_w, W);
+    static constexpr detail::blocking dw_blk = [] {
+        // OB * KB accumulators, the OB dout vectors and one input vector at a time, within
+        // the direct kernels' register cap. The most FMAs per block, counting the blocks
+        // left over at the ends.
+        constexpr std::size_t regs = detail::direct_block_registers<A>;
+        detail::blocking best{1, 1};
+        double best_rate = 0;
+        for (std::size_t ob = 1; ob <= cout_g && ob <= 16; ++ob)
+            for (std::size_t kb = 1; kb <= KW; ++kb) {
+                if (ob * kb + ob + 1 > regs) continue;
+                const std::size_t blocks = detail::ceil_div(cout_g, ob) * detail::ceil_div(KW, kb);
+                const double rate = static_cast<double>(cout_g * KW) / static_cast<double>(blocks);
+                if (rate > best_rate) best_rate = rate, best = {ob, kb};
+            }
+        return best;
+    }();
+    static constexpr bool direct_dw_fits = tile_t::image_size <= tile_t::budget;
+    static constexpr bool direct_dw_cheapest = [] {
+        if (!direct_dw_fits) return false;
+        const double direct = static_cast<double>(cout_g * CKK * G.out_h * out_vecs);
+        const double dots = static_cast<double>(cout_g * CKK * detail::ceil_div(P, W)) * 2.0 + 6.0 * cout_g * CKK;
+        const double along_channels =
+            static_cast<double>(CKK * P * detail::ceil_div(cout_g, W)) + static_cast<double>(cout_g * P) / 4.0;
+        return direct < dots && direct < along_channels;
+    }();
+    static constexpr conv_weight_gradient method = [] {
+        if (Method == conv_weight_gradient::direct && direct_dw_fits) return Method;
+        if (Method == conv_weight_gradient::along_channels || Method == conv_weight_gradient::dot_products)
+            return Method;
+        if (direct_dw_cheapest) return conv_weight_gradient::direct;
+        return channels_dw_cheaper ? conv_weight_gradient::along_channels : conv_weight_gradient::dot_products;
+    }();
+    static constexpr bool direct_dw = method == conv_weight_gradient::direct;
+    static constexpr bool channels_dw = method == conv_weight_gradient::along_channels;
     /// din gathered row by row in registers from the columns (stride 1 across), instead of
     /// scattered with overlapping read-modify-writes that defeat store forwarding.
     static constexpr std::size_t din_vecs = detail::ceil_div(G.in_w, W);
@@ -539,17 +593,22 @@ struct conv2d_backward_gemm {
     static constexpr std::size_t guard = ctnn::detail::aligned_count<T>(W);
     static constexpr std::size_t col_size = ctnn::detail::aligned_count<T>(CKK * P) + 2 * guard;
     static constexpr std::size_t dout_t_size = channels_dw ? ctnn::detail::aligned_count<T>(P * cout_g) : 0;
-    static constexpr std::size_t dw_t_size = channels_dw ? G.groups * CKK * cout_g : 0;
+    static constexpr std::size_t dw_t_size = channels_dw ? ctnn::detail::aligned_count<T>(G.groups * CKK * cout_g) : 0;
+    static constexpr std::size_t image_size = direct_dw ? ctnn::detail::aligned_count<T>(tile_t::image_size) : 0;
+    static constexpr std::size_t dw_lanes_size = direct_dw ? G.groups * cout_g * CKK * W : 0;
     /// Elements of scratch per call (whatever the batch).
-    static constexpr std::size_t scratch_size = col_size + dout_t_size + dw_t_size;
+    static constexpr std::size_t scratch_size = col_size + dout_t_size + dw_t_size + image_size + dw_lanes_size;
 
     static void run(const T* in, const T* weight, const T* dout, T* din, T* dweight, T* dbias, std::size_t batch,
                     T* scratch) noexcept {
         T* col = scratch + guard;
         T* dout_t = scratch + col_size;
         T* dw_t = dout_t + dout_t_size;
+        T* image = dw_t + dw_t_size;
+        T* dw_lanes = image + image_size;
         if (din != nullptr && !gather_din) std::fill_n(din, batch * G.in_size(), T(0));
         if constexpr (channels_dw) std::fill_n(dw_t, dw_t_size, T(0));
+        if constexpr (direct_dw) std::fill_n(dw_lanes, dw_lanes_size, T(0));
         for (std::size_t n = 0; n < batch; ++n) {
             const T* dz = dout + n * G.out_size();
             if constexpr (G.bias)
@@ -557,8 +616,11 @@ struct conv2d_backward_gemm {
             for (std::size_t g = 0; g < G.groups; ++g) {
                 const T* x = in + (n * G.in_c + g * cin_g) * in_plane;
                 const T* dzg = dz + g * cout_g * P;
-                img2col(x, col);
-                if constexpr (channels_dw) {
+                if (!direct_dw || din != nullptr) img2col(x, col);
+                if constexpr (direct_dw) {
+                    tile_t::fill_image(image, x);
+                    weight_gradient(image, dzg, dw_lanes + g * cout_g * CKK * W);
+                } else if constexpr (channels_dw) {
                     for (std::size_t o = 0; o < cout_g; ++o)
                         for (std::size_t p = 0; p < P; ++p) dout_t[p * cout_g + o] = dzg[o * P + p];
                     gemm_nn<A, cout_g, T>::template run<CKK>(CKK, P, col, P, 1, dout_t, cout_g,
@@ -578,9 +640,68 @@ struct conv2d_backward_gemm {
                 for (std::size_t o = 0; o < cout_g; ++o)
                     for (std::size_t k = 0; k < CKK; ++k)
                         dweight[(g * cout_g + o) * CKK + k] += dw_t[(g * CKK + k) * cout_g + o];
+        if constexpr (direct_dw)
+            for (std::size_t i = 0; i < G.groups * cout_g * CKK; ++i)
+                dweight[i] += detail::sum<A>(vec<T, A>::load_unaligned(dw_lanes + i * W));
     }
 
   private:
+    /// Lane-wise sums of dweight[o][c][ky][kx] for one sample and group: lanes[(o * CKK +
+    /// (c * KH + ky) * KW + kx) * W + l] += the products of output columns x = j*W + l.
+    static void weight_gradient(const T* image, const T* dz, T* lanes) noexcept {
+        constexpr std::size_t OB = dw_blk.rows;
+        for (std::size_t c = 0; c < cin_g; ++c)
+            for (std::size_t ky = 0; ky < KH; ++ky) {
+                const T* rows = image + (c * tile_t::image_rows + ky * G.dilation_h) * tile_t::row_len;
+                T* l = lanes + (c * KH + ky) * KW * W;
+                std::size_t o = 0;
+                for (; o + OB <= cout_g; o += OB) kernel_columns<OB>(rows, dz + o * P, l + o * CKK * W);
+                if constexpr (cout_g % OB != 0) kernel_columns<cout_g % OB>(rows, dz + o * P, l + o * CKK * W);
+            }
+    }
+
+    template <std::size_t OB>
+    static void kernel_columns(const T* rows, const T* dz, T* lanes) noexcept {
+        constexpr std::size_t KB = dw_blk.vecs;
+        detail::static_for<KW / KB>([&]<std::size_t b>() CTNN_SIMD_INLINE { block<OB, KB, b * KB>(rows, dz, lanes); });
+        if constexpr (KW % KB != 0) block<OB, KW % KB, KW / KB * KB>(rows, dz, lanes);
+    }
+
+    template <std::size_t OB, std::size_t KB, std::size_t KX0>
+    static void block(const T* rows, const T* dz, T* lanes) noexcept {
+        using V = vec<T, A>;
+        V acc[OB][KB];
+        detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
+            detail::static_for<KB>([&]<std::size_t k>() CTNN_SIMD_INLINE { acc[i][k] = V(T(0)); });
+        });
+        for (std::size_t y = 0; y < G.out_h; ++y) {
+            const T* row = rows + y * G.stride_h * tile_t::row_len;
+            const T* dzr = dz + y * G.out_w;
+            detail::static_for<out_vecs>([&]<std::size_t j>() CTNN_SIMD_INLINE {
+                V d[OB];
+                detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
+                    d[i] = detail::load<detail::lanes_of<G.out_w, W>(j), A>(dzr + i * P + j * W);
+                    if constexpr (KB > 1) detail::pin<A>(d[i]);
+                });
+                detail::static_for<KB>([&]<std::size_t k>() CTNN_SIMD_INLINE {
+                    // Past the row's last output the lanes are zero in xv as in d: an
+                    // infinite input there must not turn the sum into NaN.
+                    V xv = detail::load<detail::lanes_of<G.out_w, W>(j), A>(row + tile_t::at(0, KX0 + k) + j * W);
+                    if constexpr (OB > 1) detail::pin<A>(xv);
+                    detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
+                        acc[i][k] = detail::fma<A>(d[i], xv, acc[i][k]);
+                    });
+                });
+            });
+        }
+        detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
+            detail::static_for<KB>([&]<std::size_t k>() CTNN_SIMD_INLINE {
+                T* p = lanes + (i * CKK + KX0 + k) * W;
+                (V::load_unaligned(p) + acc[i][k]).store_unaligned(p); // scratch: any alignment
+            });
+        });
+    }
+
     /// Output columns x whose tap kx lands inside the input: x_lo <= x < x_hi.
     static constexpr std::size_t x_lo(std::size_t kx) noexcept {
         const std::size_t off = kx * G.dilation_w;
