@@ -4,8 +4,9 @@
 // Counters (as bench/peers names them): GFLOP/s, 2 x multiply-adds of the convolutions and
 // dense layers per second (pooling: one operation per input value; also GB/s, the bytes it
 // must read and write); us/sample for the networks. Rates are over CPU time: the machine is
-// shared, and every case runs on one thread, except the <case>/ctnn-2threads rows (c6, net64,
-// train64 on a ctnn::thread_pool of 2; ctnn_bench only): their times and rates are wall time
+// shared, and every case runs on one thread, except the <case>/ctnn-2threads rows (c3, c4 and
+// c5, one image cut into output tiles; c6, net64, train64, the batch cut in chunks; on a
+// ctnn::thread_pool of 2; ctnn_bench only): their times and rates are wall time
 // (UseRealTime, so Google Benchmark appends /real_time to the name), and bench/peers/report.py
 // compares them with the wall time of the one-thread <case>/ctnn rows.
 #include <benchmark/benchmark.h>
@@ -180,15 +181,24 @@ void add_two_threads(const char* name, F f) {
 
 // c6/ctnn-2threads runs c6 as a one-layer network, so that forward() can split its batch;
 // c6/ctnn calls the layer itself. The same layer type, so the same kernel and the same work.
-static_assert(std::is_same_v<conv_network<c6>::layer<1>, conv_layer<c6>>,
-              "conv_network<c6> must hold conv_layer<c6>, or c6/ctnn-2threads is not c6/ctnn on two threads");
+// c3, c4 and c5 (one image) likewise, cut into output tiles (network.hpp's step_splits).
+template <const auto& Case>
+constexpr bool same_layer = std::is_same_v<typename conv_network<Case>::template layer<1>, conv_layer<Case>>;
+static_assert(same_layer<c6> && same_layer<c3> && same_layer<c4> && same_layer<c5>,
+              "conv_network<c> must hold conv_layer<c>, or c/ctnn-2threads is not c/ctnn on two threads");
+static_assert(CTNN_REFERENCE_KERNELS || (conv_network<c3>::step_splits<1> && conv_network<c4>::step_splits<1> &&
+                                         conv_network<c5>::step_splits<1>),
+              "c3, c4 and c5 must split into output tiles at batch 1");
 
 const bool registered = [] {
     add(c1.name, conv<c1>);
     add(c2.name, conv<c2>);
     add(c3.name, conv<c3>);
+    add_two_threads(c3.name, [](benchmark::State& s) { inference<conv_network<c3>>(s, c3.batch, 2); });
     add(c4.name, conv<c4>);
+    add_two_threads(c4.name, [](benchmark::State& s) { inference<conv_network<c4>>(s, c4.batch, 2); });
     add(c5.name, conv<c5>);
+    add_two_threads(c5.name, [](benchmark::State& s) { inference<conv_network<c5>>(s, c5.batch, 2); });
     add(c6.name, conv<c6>);
     add_two_threads(c6.name, [](benchmark::State& s) { inference<conv_network<c6>>(s, c6.batch, 2); });
     add(p1.name, pool<p1, ctnn::max_pool2d<2>>);

@@ -45,7 +45,10 @@ PEERS = ["onednn", "onednn-nchw", "xnnpack", "libtorch"]
 NAMES = {"ctnn": "ctnn", "ctnn-reference": "ctnn-reference", "ctnn-unfused": "ctnn, unfused", "onednn": "oneDNN", "onednn-nchw": "oneDNN, NCHW in/out",
          "xnnpack": "XNNPACK", "libtorch": "libtorch"}
 # ctnn on a thread pool of 2 (<case>/ctnn-2threads/real_time, wall time), against <case>/ctnn.
-TWO_THREADS = ["c6", "net64", "train64"]
+TWO_THREADS = ["c3", "c4", "c5", "c6", "net64", "train64"]
+# One image cut into output tiles (rows; output channels for the 1x1 c5): the issue sets no
+# goal for these.
+OUTPUT_TILES = ["c3", "c4", "c5"]
 TWO_THREAD_GOAL = 1.8
 MISSING_WHY = {("train64", "onednn"): "not written (training is libtorch's comparison; see notes)",
                ("train64", "xnnpack"): "no backward pass in XNNPACK"}
@@ -386,11 +389,14 @@ def main():
     # Two threads.
     bits = "512-bit" if peak_isa == "AVX-512" else "256-bit"
     fma2 = peak_scaling.get(bits)
-    add("## Two threads: batch work")
+    add("## Two threads: batch work, and one large image in output tiles")
     add("")
     add("Goal: batch work (c6, net64, train64) runs at least %.1f× faster on two threads than on one. The "
         "two-thread rows (`<case>/ctnn-2threads` in `ctnn_bench`) run the same work on a `ctnn::thread_pool` of 2, "
-        "the calling thread being one of them: net64 is `Net::forward(params, in, out, workspace, pool)` (each "
+        "the calling thread being one of them: c3, c4 and c5 (one image each) run as one-layer networks through "
+        "`forward(..., pool)`, which cuts a conv of at least `split_macs` multiply-adds per sample into one output "
+        "tile per thread when the batch is smaller than the pool (rows; output channels for the 1×1 c5) — no goal "
+        "is set for these, the rows show what the tiles get; net64 is `Net::forward(params, in, out, workspace, pool)` (each "
         "thread one half of the batch); train64 passes the pool to `forward_train` and `backward` (the batch's "
         "chunks on the pool, the SGD update on the calling thread); c6 runs as a one-layer network through the "
         "same `forward(..., pool)`, whose layer is c6/ctnn's (a `static_assert` in bench/ctnn_bench.cpp checks "
@@ -412,7 +418,9 @@ def main():
                 fmt_us(two["real_us"]) if two else "not measured"))
             continue
         speed = one["real_us"] / two["real_us"]
-        if speed >= TWO_THREAD_GOAL:
+        if cid in OUTPUT_TILES:
+            verdict = "no goal (output tiles)"
+        elif speed >= TWO_THREAD_GOAL:
             verdict = "met"
         elif fma2 is not None and fma2 < TWO_THREAD_GOAL:
             verdict = "not met (the FMA peak got %.2f×)" % fma2

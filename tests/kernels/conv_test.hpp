@@ -35,6 +35,29 @@ void expect_forward(std::size_t batch, unsigned seed) {
     EXPECT_TRUE(got.guards_intact()) << "forward wrote past the output";
 }
 
+/// The output cut into 2, 3 or 7 parts (output_part: rows, or output channels for a 1x1
+/// conv), each computed on its own, gives the bits of the whole; more parts than rows
+/// leave some empty.
+template <class T, class L>
+void expect_forward_parts(std::size_t batch, unsigned seed) {
+    constexpr conv2d_geometry g = L::geometry;
+    const auto in = random_vector<T>(batch * g.in_size(), seed);
+    const auto params = random_vector<T>(L::param_count, seed + 1);
+    const T* bias = g.bias ? params.data() + L::weight_size : nullptr;
+    const kernels::reference::relu_op relu;
+    std::vector<T> whole(batch * g.out_size());
+    kernels::simd::conv2d_forward<g, conv_kernel::automatic>(in.data(), params.data(), bias, whole.data(), batch, relu);
+    for (const std::size_t count : {2u, 3u, 7u}) {
+        guarded<T> got(batch * g.out_size(), T(777));
+        for (std::size_t k = 0; k < count; ++k)
+            kernels::simd::conv2d_forward<g, conv_kernel::automatic>(in.data(), params.data(), bias, got.get(), batch,
+                                                                     relu, {k, count});
+        EXPECT_EQ(0, std::memcmp(got.values().data(), whole.data(), whole.size() * sizeof(T)))
+            << count << " output parts differ from the whole";
+        EXPECT_TRUE(got.guards_intact()) << count << " output parts wrote past the output";
+    }
+}
+
 /// One forward kernel struct K (K::run) equals the reference.
 template <class T, class L, class K>
 void expect_forward_kernel(std::size_t batch, unsigned seed, const char* name) {
@@ -128,6 +151,14 @@ void expect_pooled(std::size_t batch, unsigned seed) {
                 EXPECT_EQ(0, std::memcmp(got.values().data(), want.data(), want.size() * sizeof(T)))
                     << what << ": fused conv and pool differ from the two run one after the other";
                 EXPECT_TRUE(got.guards_intact()) << what << " wrote past the output";
+                // In 3 parts (rows of the pooled output), each on its own.
+                guarded<T> parts(batch * pg.out_size(), T(777));
+                for (std::size_t k = 0; k < 3; ++k)
+                    kernels::simd::conv2d_pool_forward<g, conv_kernel::automatic, pg, Kind>(
+                        in.data(), params.data(), bias, parts.get(), batch, op, {k, 3});
+                EXPECT_EQ(0, std::memcmp(parts.values().data(), want.data(), want.size() * sizeof(T)))
+                    << what << ": 3 output parts differ from the whole";
+                EXPECT_TRUE(parts.guards_intact()) << what << " in parts wrote past the output";
             };
             check.template operator()<pool_kind::max>(kernels::reference::relu_op{}, "conv + relu + max pool");
             check.template operator()<pool_kind::average>(leaky, "conv + leaky_relu + avg pool");
@@ -155,6 +186,7 @@ void expect_conv_case() {
                                                                                 "direct, by channels");
     if constexpr (kernels::simd::conv2d_is_pointwise<g>) expect_forward<T, L, conv_kernel::gemm>(Case::batch, Case::seed + 20);
     expect_pooled<T, L>(Case::batch, Case::seed + 80);
+    expect_forward_parts<T, L>(Case::batch, Case::seed + 120);
     expect_backward<T, L>(Case::batch, Case::seed + 30, true);
     expect_backward<T, L>(Case::batch, Case::seed + 40, false);
     // Every weight-gradient method, whichever the cost model prefers.

@@ -2,6 +2,8 @@
 // with its own slice of the workspace, and any thread count gives the bits of forward()
 // without a pool, for every test net, for batches smaller than, equal to and larger than
 // the pool; the workspace is exactly batch * workspace_size and nothing is written past it.
+// A batch smaller than the pool runs a large image's big convs as output tiles, one per
+// thread: the same bits again.
 #include <ctnn/core/thread_pool.hpp>
 
 #include "test_nets.hpp"
@@ -15,9 +17,30 @@ namespace {
 
 using ctnn::unit::random_parameters;
 
+/// Every conv of at least split_macs multiply-adds, each kind of step cut into tiles: conv
+/// + relu + max pool (rows of the pooled output), a 1x1 conv + leaky_relu (output
+/// channels), a stride-2 conv with 13 channels + avg pool, then a small conv that does not
+/// split and a classifier.
+using large_image = ctnn::network<ctnn::input<3, 64, 64>,                                        //
+                                  ctnn::conv2d<32, 3, ctnn::pad<1>>, ctnn::relu, ctnn::max_pool2d<2>, //
+                                  ctnn::conv2d<64, 1>, ctnn::leaky_relu<0.1>,                    //
+                                  ctnn::conv2d<13, 3, ctnn::stride<2>, ctnn::pad<1>, ctnn::floor_mode>, //
+                                  ctnn::avg_pool2d<2>,                                           //
+                                  ctnn::conv2d<8, 3, ctnn::pad<1>>, ctnn::tanh,                  //
+                                  ctnn::flatten, ctnn::dense<10>>;
+static_assert(CTNN_REFERENCE_KERNELS ||
+              (large_image::step_splits<1> && large_image::step_splits<4> && large_image::step_splits<6> &&
+               !large_image::step_splits<8>));
+
 template <class Net>
 class NetworkThreads : public ::testing::Test {};
-TYPED_TEST_SUITE(NetworkThreads, ctnn::unit::all_nets);
+template <class List>
+struct with_large_image;
+template <class... Nets>
+struct with_large_image<::testing::Types<Nets...>> {
+    using type = ::testing::Types<Nets..., large_image>;
+};
+TYPED_TEST_SUITE(NetworkThreads, with_large_image<ctnn::unit::all_nets>::type);
 
 /// forward() with the pool, or without one when `pool` is null, between guard cells.
 template <class Net>

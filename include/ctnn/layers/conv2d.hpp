@@ -147,17 +147,27 @@ struct conv2d<OutChannels, Kernel, Options...>::bind {
     static constexpr bool backward_reads_output = false;
     static constexpr std::size_t state_size = 0;
 
-    static void forward(const T* in, T* out, const T* params, std::size_t batch) noexcept {
+    /// With part, only that part of the output (a network cuts a large conv into output
+    /// tiles that threads compute side by side: splits_output).
+    static void forward(const T* in, T* out, const T* params, std::size_t batch,
+                        kernels::simd::output_part part = {}) noexcept {
         kernels::simd::conv2d_forward<geometry, o.kernel>(in, params, o.bias ? params + weight_size : nullptr, out,
-                                                          batch);
+                                                          batch, kernels::reference::identity_op{}, part);
     }
+    /// Multiply-adds per sample.
+    static constexpr std::size_t forward_macs = geometry.out_size() * (in_c / geometry.groups) * Kernel.h * Kernel.w;
+    /// Whether forward, with a fused activation Op, computes only the part it is given;
+    /// otherwise part 0 computes all of it (kernels::simd::conv2d_splits_output).
+    template <class Op = kernels::reference::identity_op>
+    static constexpr bool splits_output = kernels::simd::conv2d_splits_output<geometry, T, o.kernel, Op>;
     /// A network fuses a following fusable activation (relu, leaky_relu, clip, identity).
     static constexpr bool fuses_activation = true;
     /// out = op(conv(in) + bias): forward() and op's layer in one pass, bit-identical to them.
     template <class Op>
-    static void forward_fused(const T* in, T* out, const T* params, std::size_t batch, const Op& op) noexcept {
+    static void forward_fused(const T* in, T* out, const T* params, std::size_t batch, const Op& op,
+                              kernels::simd::output_part part = {}) noexcept {
         kernels::simd::conv2d_forward<geometry, o.kernel>(in, params, o.bias ? params + weight_size : nullptr, out,
-                                                          batch, op);
+                                                          batch, op, part);
     }
     /// A network runs a following pool PG (a max_pool2d or avg_pool2d, with or without a
     /// fusable activation between) in this layer's kernel: a direct kernel, and a 2x2
@@ -170,10 +180,12 @@ struct conv2d<OutChannels, Kernel, Options...>::bind {
     /// out = pool(op(conv(in) + bias)), the pool PG of Kind (fuses_pool<PG> must hold): this
     /// layer, op's layer and the pool in one pass that never writes the un-pooled map,
     /// bit-identical to the three.
+    /// With part, only that part of the pooled output.
     template <pool2d_geometry PG, pool_kind Kind, class Op = kernels::reference::identity_op>
-    static void forward_pooled(const T* in, T* out, const T* params, std::size_t batch, const Op& op = {}) noexcept {
+    static void forward_pooled(const T* in, T* out, const T* params, std::size_t batch, const Op& op = {},
+                               kernels::simd::output_part part = {}) noexcept {
         kernels::simd::conv2d_pool_forward<geometry, o.kernel, PG, Kind>(
-            in, params, o.bias ? params + weight_size : nullptr, out, batch, op);
+            in, params, o.bias ? params + weight_size : nullptr, out, batch, op, part);
     }
     /// Elements of scratch backward() needs per call (any batch).
     static constexpr std::size_t scratch_size = kernels::simd::conv2d_backward_scratch<geometry, T, o.kernel>;

@@ -248,14 +248,22 @@ class basic_network {
         run(params.data(), in.data(), out.data(), workspace.data(), batch);
     }
 
-    /// forward() with the batch cut into pool.size() contiguous chunks (as even as they can
-    /// be), one per thread of the caller's pool (core/thread_pool.hpp), each chunk with its
-    /// own slice of the workspace. Every sample's result is computed alone, whatever the
-    /// batch around it, so any thread count gives the same bits. Allocates nothing.
+    /// forward() on the threads of the caller's pool (core/thread_pool.hpp). A batch of at
+    /// least pool.size() samples is cut into pool.size() contiguous chunks (as even as they
+    /// can be), one per thread, each with its own slice of the workspace. A smaller batch
+    /// (one large image) runs step by step, and a step of at least split_macs multiply-adds
+    /// per sample (a conv2d, with what is fused into it: step_splits) is cut into pool.size()
+    /// output tiles (rows; output channels for a 1x1 conv) that the threads compute side by
+    /// side. Every output value is computed as without a pool, so any thread count gives the
+    /// same bits. Allocates nothing.
     template <class Pool = thread_pool>
     static void forward(std::span<const T, param_storage> params, std::span<const T> in, std::span<T> out,
                         std::span<T> workspace, Pool& pool) {
         const std::size_t batch = checked_batch(in.size(), out.size(), workspace.size());
+        if (batch < pool.size() && any_step_splits()) {
+            run_tiled(params.data(), in.data(), out.data(), workspace.data(), batch, pool);
+            return;
+        }
         const std::size_t chunks = batch < pool.size() ? batch : pool.size();
         pool.for_each_index(chunks, [&](std::size_t k) {
             const std::size_t first = batch * k / chunks, count = batch * (k + 1) / chunks - first;
@@ -269,6 +277,56 @@ class basic_network {
     static void run(const T* params, const T* in, T* out, T* workspace, std::size_t batch) noexcept {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             (run_step<I + 1>(params, in, out, workspace, batch), ...);
+        }(std::make_index_sequence<entry_count - 1>{});
+    }
+
+    /// The last entry of the step entry I heads (I when nothing fuses into it).
+    static constexpr std::size_t step_end(std::size_t i) noexcept {
+        while (i + 1 < entry_count && fused_into_previous[i + 1]) ++i;
+        return i;
+    }
+
+    /// Multiply-adds per sample from which forward() on a pool cuts a step into output tiles
+    /// when the batch is smaller than the pool: about 10 us of one core's FMAs, against the
+    /// pool's hand-off of a few.
+    static constexpr std::size_t split_macs = std::size_t{1} << 20;
+
+    /// Whether the step entry I heads is cut into output tiles (see forward() on a pool).
+    template <std::size_t I>
+    static constexpr bool step_splits = [] {
+        if constexpr (fused_into_previous[I] || !requires { layer<I>::forward_macs; }) {
+            return false;
+        } else {
+            constexpr std::size_t end = step_end(I);
+            if constexpr (layer<I>::forward_macs < split_macs) return false;
+            else if constexpr (end != I && layer<end>::elementwise)
+                return layer<I>::template splits_output<std::remove_cvref_t<decltype(layer<end>::op)>>;
+            else if constexpr (end == I + 2)
+                return layer<I>::template splits_output<std::remove_cvref_t<decltype(layer<I + 1>::op)>>;
+            else
+                return layer<I>::template splits_output<>;
+        }
+    }();
+    static constexpr bool any_step_splits() noexcept {
+        return []<std::size_t... I>(std::index_sequence<I...>) { return (step_splits<I + 1> || ...); }(
+            std::make_index_sequence<entry_count - 1>{});
+    }
+
+    /// run() step by step, the steps that split on all of pool's threads, the others on
+    /// the calling thread.
+    template <class Pool>
+    static void run_tiled(const T* params, const T* in, T* out, T* workspace, std::size_t batch, Pool& pool) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (
+                [&] {
+                    if constexpr (step_splits<I + 1>)
+                        pool.for_each_index(pool.size(), [&](std::size_t k) {
+                            run_step<I + 1>(params, in, out, workspace, batch, {k, pool.size()});
+                        });
+                    else
+                        run_step<I + 1>(params, in, out, workspace, batch);
+                }(),
+                ...);
         }(std::make_index_sequence<entry_count - 1>{});
     }
 
@@ -337,32 +395,35 @@ class basic_network {
                           locate(p.dst[I], p.dst_offset[I], in, out, ws, batch), params + param_offset[I], batch);
     }
 
-    /// The last entry of the step entry I heads (I when nothing fuses into it).
-    static constexpr std::size_t step_end(std::size_t i) noexcept {
-        while (i + 1 < entry_count && fused_into_previous[i + 1]) ++i;
-        return i;
-    }
-
     /// The step entry I heads, as one kernel reading I's source and writing where the step's
     /// last entry leaves its result; nothing for an entry its step's head has already run.
+    /// With part (step_splits<I> only), that part of the step's output.
     template <std::size_t I>
-    static void run_step(const T* params, const T* in, T* out, T* ws, std::size_t batch) noexcept {
+    static void run_step(const T* params, const T* in, T* out, T* ws, std::size_t batch,
+                         kernels::simd::output_part part = {}) noexcept {
         constexpr std::size_t end = step_end(I);
         if constexpr (fused_into_previous[I]) {
             return;
-        } else if constexpr (end == I) {
+        } else if constexpr (end == I && !step_splits<I>) {
             run_entry<I>(plan, params, in, out, ws, batch);
+        } else if constexpr (end == I) {
+            layer<I>::forward(locate(plan.src[I], plan.src_offset[I], in, out, ws, batch),
+                              locate(plan.dst[I], plan.dst_offset[I], in, out, ws, batch), params + param_offset[I],
+                              batch, part);
         } else {
             T* src = locate(plan.src[I], plan.src_offset[I], in, out, ws, batch);
             T* dst = locate(plan.dst[end], plan.dst_offset[end], in, out, ws, batch);
             const T* w = params + param_offset[I];
             using last = layer<end>;
-            if constexpr (last::elementwise) { // conv2d or dense + activation
+            if constexpr (last::elementwise && step_splits<I>) { // conv2d + activation
+                layer<I>::forward_fused(src, dst, w, batch, last::op, part);
+            } else if constexpr (last::elementwise) { // conv2d or dense + activation
                 layer<I>::forward_fused(src, dst, w, batch, last::op);
             } else if constexpr (end == I + 1) { // conv2d + pool
-                layer<I>::template forward_pooled<last::geometry, last::kind>(src, dst, w, batch);
+                layer<I>::template forward_pooled<last::geometry, last::kind>(src, dst, w, batch, {}, part);
             } else { // conv2d + activation + pool
-                layer<I>::template forward_pooled<last::geometry, last::kind>(src, dst, w, batch, layer<I + 1>::op);
+                layer<I>::template forward_pooled<last::geometry, last::kind>(src, dst, w, batch, layer<I + 1>::op,
+                                                                               part);
             }
         }
     }

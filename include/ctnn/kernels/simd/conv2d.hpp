@@ -47,6 +47,17 @@ template <class A>
 inline constexpr std::size_t direct_block_registers = register_count<A> >= 32 ? 20 : register_count<A>;
 } // namespace detail
 
+/// One of `count` parts of a conv's output that threads compute side by side (output tiles
+/// of a large image): the direct kernels take a range of output rows (of pooled rows when a
+/// pool is fused), the 1x1 GEMM a range of output channels, of every sample. Every output
+/// value is computed as it is whole, so the parts give the same bits. {0, 1} is the whole.
+struct output_part {
+    std::size_t index = 0, count = 1;
+    /// [first, last) of n items: as even as they can be.
+    constexpr std::size_t first(std::size_t n) const noexcept { return n * index / count; }
+    constexpr std::size_t last(std::size_t n) const noexcept { return n * (index + 1) / count; }
+};
+
 /// How conv2d_backward_gemm computes the weight gradient. automatic takes the cheapest by
 /// its cost model; the others force one (tests and benchmarks), where it applies: direct
 /// needs the padded input of a sample within the row tile's budget, else automatic runs.
@@ -153,14 +164,18 @@ struct conv2d_direct {
     static constexpr double cost = static_cast<double>(cout_g * nvec * G.out_h * cin_g * KK * G.groups);
 
     /// out = op(conv(in) + bias); op is applied in registers before the last store.
+    /// With part, only its rows.
     template <class Op = reference::identity_op>
-    static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch, const Op& op = {}) noexcept {
+    static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch, const Op& op = {},
+                    output_part part = {}) noexcept {
         static_assert(fits, "ctnn::kernels::simd::conv2d_direct: the input rows of one channel exceed the "
                             "stack tile; use the reference kernel for this layer");
         alignas(64) T tile[tile_size];
+        const std::size_t y0 = part.first(G.out_h), y1 = part.last(G.out_h);
+        if (y0 == y1) return;
         for_each_group(in, weight, bias, batch, tile, [&](const T* x, const T* w, const T* b, std::size_t k) {
             T* z = out + k * cout_g * out_plane;
-            for (std::size_t y = 0; y < G.out_h; ++y) row<out_plane>(x, w, b, z + y * G.out_w, y, tile, op);
+            for (std::size_t y = y0; y < y1; ++y) row<out_plane>(x, w, b, z + y * G.out_w, y, tile, op);
         });
     }
 
@@ -175,16 +190,19 @@ struct conv2d_direct {
     /// out = pool(op(conv(in) + bias)) for a 2x2 stride-2 pool PG over this conv's output:
     /// each pair of conv rows goes to a stack buffer, then through the pool, so the
     /// un-pooled map is never written (and rows no window reads are never computed).
+    /// With part, only its pooled rows.
     template <pool2d_geometry PG, pool_kind Kind, class Op = reference::identity_op>
     static void run_pooled(const T* in, const T* weight, const T* bias, T* out, std::size_t batch,
-                           const Op& op = {}) noexcept {
+                           const Op& op = {}, output_part part = {}) noexcept {
         static_assert(fits && pool2d_is_2x2_stride2<PG> && PG.in_h == G.out_h && PG.in_w == G.out_w);
         using pool = pool2d_2x2<PG, Kind, T, A>;
         alignas(64) T tile[tile_size];
         alignas(64) T rows[pooled_rows_size];
+        const std::size_t y0 = part.first(PG.out_h), y1 = part.last(PG.out_h);
+        if (y0 == y1) return;
         for_each_group(in, weight, bias, batch, tile, [&](const T* x, const T* w, const T* b, std::size_t k) {
             T* z = out + k * cout_g * PG.out_h * PG.out_w;
-            for (std::size_t yp = 0; yp < PG.out_h; ++yp) {
+            for (std::size_t yp = y0; yp < y1; ++yp) {
                 row<2 * G.out_w>(x, w, b, rows, 2 * yp, tile, op);
                 row<2 * G.out_w>(x, w, b, rows + G.out_w, 2 * yp + 1, tile, op);
                 for (std::size_t o = 0; o < cout_g; ++o)
@@ -331,14 +349,18 @@ struct conv2d_direct_channels {
         static_cast<double>(G.out_c * out_plane) + static_cast<double>(G.out_c * CKK) / 8.0;
 
     /// out = op(conv(in) + bias); op is applied in registers before the store.
+    /// With part, only its rows.
     template <class Op = reference::identity_op>
-    static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch, const Op& op = {}) noexcept {
+    static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch, const Op& op = {},
+                    output_part part = {}) noexcept {
         static_assert(fits, "ctnn::kernels::simd::conv2d_direct_channels: the tiles exceed the stack budget; "
                             "use conv2d_direct for this layer");
         alignas(64) T pack[pack_size];
+        const std::size_t y0 = part.first(G.out_h), y1 = part.last(G.out_h);
+        if (y0 == y1) return;
         for_each_block(in, weight, bias, batch, pack, [&](const T* x, const T* b, std::size_t oc, std::size_t ch) {
             T* z = out + ch * out_plane;
-            for (std::size_t y = 0; y < G.out_h; ++y) output_row<out_plane>(x, y, pack, b, oc, z + y * G.out_w, op);
+            for (std::size_t y = y0; y < y1; ++y) output_row<out_plane>(x, y, pack, b, oc, z + y * G.out_w, op);
         });
     }
 
@@ -348,16 +370,19 @@ struct conv2d_direct_channels {
     /// out = pool(op(conv(in) + bias)) for a 2x2 stride-2 pool PG over this conv's output:
     /// each pair of conv rows of a block of channels goes to a stack buffer, then through
     /// the pool, so the un-pooled map is never written.
+    /// With part, only its pooled rows.
     template <pool2d_geometry PG, pool_kind Kind, class Op = reference::identity_op>
     static void run_pooled(const T* in, const T* weight, const T* bias, T* out, std::size_t batch,
-                           const Op& op = {}) noexcept {
+                           const Op& op = {}, output_part part = {}) noexcept {
         static_assert(fits && pool2d_is_2x2_stride2<PG> && PG.in_h == G.out_h && PG.in_w == G.out_w);
         using pool = pool2d_2x2<PG, Kind, T, A>;
         alignas(64) T pack[pack_size];
         alignas(64) T rows[pooled_rows_size];
+        const std::size_t y0 = part.first(PG.out_h), y1 = part.last(PG.out_h);
+        if (y0 == y1) return;
         for_each_block(in, weight, bias, batch, pack, [&](const T* x, const T* b, std::size_t oc, std::size_t ch) {
             T* z = out + ch * PG.out_h * PG.out_w;
-            for (std::size_t yp = 0; yp < PG.out_h; ++yp) {
+            for (std::size_t yp = y0; yp < y1; ++yp) {
                 output_row<2 * G.out_w>(x, 2 * yp, pack, b, oc, rows, op);
                 output_row<2 * G.out_w>(x, 2 * yp + 1, pack, b, oc, rows + G.out_w, op);
                 for (std::size_t o = 0; o < oc; ++o) pool::row(rows + o * 2 * G.out_w, z + (o * PG.out_h + yp) * PG.out_w);
@@ -493,15 +518,19 @@ struct conv2d_pointwise {
     static constexpr std::size_t plane = G.in_h * G.in_w;
     using gemm = gemm_nn<A, plane, T>;
 
+    /// With part, only its output channels (of each group).
     template <class Op = reference::identity_op>
-    static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch, const Op& op = {}) noexcept {
+    static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch, const Op& op = {},
+                    output_part part = {}) noexcept {
+        const std::size_t o0 = part.first(cout_g), o1 = part.last(cout_g);
+        if (o0 == o1) return;
         for (std::size_t n = 0; n < batch; ++n)
             for (std::size_t g = 0; g < G.groups; ++g)
-                gemm::template run<cout_g>(cout_g, cin_g, weight + g * cout_g * cin_g, cin_g, 1,
+                gemm::template run<cout_g>(o1 - o0, cin_g, weight + (g * cout_g + o0) * cin_g, cin_g, 1,
                                            in + (n * G.in_c + g * cin_g) * plane, plane,
-                                           out + (n * G.out_c + g * cout_g) * plane, plane,
+                                           out + (n * G.out_c + g * cout_g + o0) * plane, plane,
                                            G.bias ? gemm_init::bias : gemm_init::zero,
-                                           G.bias ? bias + g * cout_g : nullptr, op);
+                                           G.bias ? bias + g * cout_g + o0 : nullptr, op);
     }
 };
 
@@ -859,14 +888,27 @@ consteval bool conv2d_choice_fits() {
         return true;
 }
 
+/// Whether conv2d_forward with an activation Op splits into output parts; otherwise part 0
+/// computes the whole output and the other parts nothing (the reference kernel, or an
+/// activation that runs over the output after the kernel).
+template <conv2d_geometry G, class T, conv_kernel Choice, class Op = reference::identity_op>
+inline constexpr bool conv2d_splits_output =
+    conv2d_forward_kernel<G, T, Choice>() != conv_kernel::reference &&
+    (fusable_activation<Op> || std::is_same_v<Op, reference::identity_op>);
+
 /// out = op(conv(in, weight) + bias) with the kernel Choice names (or the one the shape
 /// picks). op is an activation op (identity by default); the SIMD kernels apply a
 /// fusable_activation in registers before the store, otherwise it runs over out after.
+/// With part, only that part of the output (conv2d_splits_output).
 template <conv2d_geometry G, conv_kernel Choice, class T, class Op = reference::identity_op>
-void conv2d_forward(const T* in, const T* weight, const T* bias, T* out, std::size_t batch,
-                    const Op& op = {}) noexcept {
+void conv2d_forward(const T* in, const T* weight, const T* bias, T* out, std::size_t batch, const Op& op = {},
+                    output_part part = {}) noexcept {
     constexpr conv_kernel k = conv2d_forward_kernel<G, T, Choice>();
     constexpr bool fused = fusable_activation<Op> && k != conv_kernel::reference;
+    if constexpr (!conv2d_splits_output<G, T, Choice, Op>) {
+        if (part.index != 0) return;
+        part = {};
+    }
     const auto kop = [&] {
         if constexpr (fused) return op;
         else return reference::identity_op{};
@@ -874,12 +916,12 @@ void conv2d_forward(const T* in, const T* weight, const T* bias, T* out, std::si
     if constexpr (k == conv_kernel::gemm) {
         if constexpr (detail::check_conv_gemm<G.kernel_h, G.kernel_w, G.stride_h, G.stride_w, G.pad_top, G.pad_left,
                                               G.in_h, G.in_w, G.out_h, G.out_w>())
-            conv2d_pointwise<G, T>::run(in, weight, bias, out, batch, kop);
+            conv2d_pointwise<G, T>::run(in, weight, bias, out, batch, kop, part);
     } else if constexpr (k == conv_kernel::direct) {
         if constexpr (conv2d_direct_by_channels<G, T>)
-            conv2d_direct_channels<G, T>::run(in, weight, bias, out, batch, kop);
+            conv2d_direct_channels<G, T>::run(in, weight, bias, out, batch, kop, part);
         else
-            conv2d_direct<G, T>::run(in, weight, bias, out, batch, kop);
+            conv2d_direct<G, T>::run(in, weight, bias, out, batch, kop, part);
     } else {
         reference::conv2d_forward(G, in, weight, bias, out, batch);
     }
@@ -908,18 +950,19 @@ inline constexpr bool conv2d_pool_fusable = [] {
 }();
 
 /// out = pool(op(conv(in, weight) + bias)), the pool PG of Kind (conv2d_pool_fusable must
-/// hold): the same bits as conv2d_forward with op, then pool2d_forward.
+/// hold): the same bits as conv2d_forward with op, then pool2d_forward. With part, only
+/// that part of the pooled output.
 template <conv2d_geometry G, conv_kernel Choice, pool2d_geometry PG, pool_kind Kind, class T,
           class Op = reference::identity_op>
-void conv2d_pool_forward(const T* in, const T* weight, const T* bias, T* out, std::size_t batch,
-                         const Op& op = {}) noexcept {
+void conv2d_pool_forward(const T* in, const T* weight, const T* bias, T* out, std::size_t batch, const Op& op = {},
+                         output_part part = {}) noexcept {
     static_assert(conv2d_pool_fusable<G, T, Choice, PG>, "ctnn::kernels::simd::conv2d_pool_forward: this conv and "
                                                          "pool do not fuse; check conv2d_pool_fusable first");
     static_assert(fusable_activation<Op>);
     if constexpr (conv2d_direct_by_channels<G, T>)
-        conv2d_direct_channels<G, T>::template run_pooled<PG, Kind>(in, weight, bias, out, batch, op);
+        conv2d_direct_channels<G, T>::template run_pooled<PG, Kind>(in, weight, bias, out, batch, op, part);
     else
-        conv2d_direct<G, T>::template run_pooled<PG, Kind>(in, weight, bias, out, batch, op);
+        conv2d_direct<G, T>::template run_pooled<PG, Kind>(in, weight, bias, out, batch, op, part);
 }
 
 /// Scratch elements conv2d_backward needs per call (0 when it runs the reference).
