@@ -8,6 +8,7 @@
 
 #include "../core/geometry.hpp"
 #include "../core/layer.hpp"
+#include "../core/output_part.hpp"
 #include "../core/window.hpp"
 #include "../kernels/reference/conv2d.hpp"
 #include "../kernels/simd/conv2d.hpp"
@@ -150,7 +151,7 @@ struct conv2d<OutChannels, Kernel, Options...>::bind {
     /// With part, only that part of the output (a network cuts a large conv into output
     /// tiles that threads compute side by side: splits_output).
     static void forward(const T* in, T* out, const T* params, std::size_t batch,
-                        kernels::simd::output_part part = {}) noexcept {
+                        output_part part = {}) noexcept {
         kernels::simd::conv2d_forward<geometry, o.kernel>(in, params, o.bias ? params + weight_size : nullptr, out,
                                                           batch, kernels::reference::identity_op{}, part);
     }
@@ -165,7 +166,7 @@ struct conv2d<OutChannels, Kernel, Options...>::bind {
     /// out = op(conv(in) + bias): forward() and op's layer in one pass, bit-identical to them.
     template <class Op>
     static void forward_fused(const T* in, T* out, const T* params, std::size_t batch, const Op& op,
-                              kernels::simd::output_part part = {}) noexcept {
+                              output_part part = {}) noexcept {
         kernels::simd::conv2d_forward<geometry, o.kernel>(in, params, o.bias ? params + weight_size : nullptr, out,
                                                           batch, op, part);
     }
@@ -183,7 +184,7 @@ struct conv2d<OutChannels, Kernel, Options...>::bind {
     /// With part, only that part of the pooled output.
     template <pool2d_geometry PG, pool_kind Kind, class Op = kernels::reference::identity_op>
     static void forward_pooled(const T* in, T* out, const T* params, std::size_t batch, const Op& op = {},
-                               kernels::simd::output_part part = {}) noexcept {
+                               output_part part = {}) noexcept {
         kernels::simd::conv2d_pool_forward<geometry, o.kernel, PG, Kind>(
             in, params, o.bias ? params + weight_size : nullptr, out, batch, op, part);
     }

@@ -33,6 +33,7 @@
 #include "../core/config.hpp"
 #include "../core/geometry.hpp"
 #include "../core/layer.hpp"
+#include "../core/output_part.hpp"
 #include "layer_list.hpp"
 #include "plan.hpp"
 
@@ -400,7 +401,7 @@ class basic_network {
     /// With part (step_splits<I> only), that part of the step's output.
     template <std::size_t I>
     static void run_step(const T* params, const T* in, T* out, T* ws, std::size_t batch,
-                         kernels::simd::output_part part = {}) noexcept {
+                         output_part part = {}) noexcept {
         constexpr std::size_t end = step_end(I);
         if constexpr (fused_into_previous[I]) {
             return;

@@ -21,6 +21,7 @@
 #include "../../core/geometry.hpp"
 #include "../../core/config.hpp"
 #include "../../core/options.hpp"
+#include "../../core/output_part.hpp"
 #include "../reference/conv2d.hpp"
 #include "activation.hpp"
 #include "arch.hpp"
@@ -47,16 +48,9 @@ template <class A>
 inline constexpr std::size_t direct_block_registers = register_count<A> >= 32 ? 20 : register_count<A>;
 } // namespace detail
 
-/// One of `count` parts of a conv's output that threads compute side by side (output tiles
-/// of a large image): the direct kernels take a range of output rows (of pooled rows when a
-/// pool is fused), the 1x1 GEMM a range of output channels, of every sample. Every output
-/// value is computed as it is whole, so the parts give the same bits. {0, 1} is the whole.
-struct output_part {
-    std::size_t index = 0, count = 1;
-    /// [first, last) of n items: as even as they can be.
-    constexpr std::size_t first(std::size_t n) const noexcept { return n * index / count; }
-    constexpr std::size_t last(std::size_t n) const noexcept { return n * (index + 1) / count; }
-};
+// An output_part (core/output_part.hpp) of a conv: the direct kernels take a range of output
+// rows (of pooled rows when a pool is fused), the 1x1 GEMM a range of output channels, of
+// every sample.
 
 /// How conv2d_backward_gemm computes the weight gradient. automatic takes the cheapest by
 /// its cost model; the others force one (tests and benchmarks), where it applies: direct
