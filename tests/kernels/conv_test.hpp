@@ -73,9 +73,10 @@ void expect_forward_kernel(std::size_t batch, unsigned seed, const char* name) {
     EXPECT_TRUE(got.guards_intact()) << name << " wrote past the output";
 }
 
-/// Backward with scratch equals the reference: din overwritten, gradients added.
-template <class T, class L>
-void expect_backward(std::size_t batch, unsigned seed, bool with_din) {
+/// A backward pass equals the reference: din overwritten, gradients added. run(in, params,
+/// dout, din, grads, scratch) runs it, with scratch_size elements of scratch.
+template <class T, class L, class Run>
+void expect_backward_by(std::size_t batch, unsigned seed, bool with_din, std::size_t scratch_size, Run run) {
     constexpr conv2d_geometry g = L::geometry;
     const auto in = random_vector<T>(batch * g.in_size(), seed);
     const auto params = random_vector<T>(L::param_count, seed + 1);
@@ -86,13 +87,21 @@ void expect_backward(std::size_t batch, unsigned seed, bool with_din) {
     kernels::reference::conv2d_backward(g, in.data(), params.data(), dout.data(), with_din ? want_din.data() : nullptr,
                                         want_grads.data(), g.bias ? want_grads.data() + L::weight_size : nullptr,
                                         batch);
-    guarded<T> din(batch * g.in_size(), T(55)), grads(grads0), scratch(L::scratch_size, T(99));
-    L::backward(in.data(), nullptr, dout.data(), with_din ? din.get() : nullptr, params.data(), grads.get(), batch,
-                scratch.get());
+    guarded<T> din(batch * g.in_size(), T(55)), grads(grads0), scratch(scratch_size, T(99));
+    run(in.data(), params.data(), dout.data(), with_din ? din.get() : nullptr, grads.get(), scratch.get());
     EXPECT_TRUE(close_to_reference(grads.values(), want_grads, "weight and bias gradients"));
     EXPECT_TRUE(close_to_reference(din.values(), want_din, with_din ? "input gradient" : "untouched input gradient"));
     EXPECT_TRUE(din.guards_intact() && grads.guards_intact() && scratch.guards_intact())
         << "backward wrote past a buffer";
+}
+
+/// The layer's backward (with scratch) equals the reference.
+template <class T, class L>
+void expect_backward(std::size_t batch, unsigned seed, bool with_din) {
+    expect_backward_by<T, L>(batch, seed, with_din, L::scratch_size,
+                             [&](const T* in, const T* params, const T* dout, T* din, T* grads, T* scratch) {
+                                 L::backward(in, nullptr, dout, din, params, grads, batch, scratch);
+                             });
 }
 
 /// The backward kernel with its weight gradient forced to Method (where it applies)
@@ -106,24 +115,12 @@ void expect_backward_method(std::size_t batch, unsigned seed, const char* name) 
     // falls back to it.
     if constexpr (K::method == Method && automatic::method != Method) {
         SCOPED_TRACE(name);
-        const auto in = random_vector<T>(batch * g.in_size(), seed);
-        const auto params = random_vector<T>(L::param_count, seed + 1);
-        const auto dout = random_vector<T>(batch * g.out_size(), seed + 2);
-        const auto grads0 = random_vector<T>(L::param_count, seed + 3);
-        T* no_bias = nullptr;
-        for (const bool with_din : {true, false}) {
-            std::vector<T> want_din(batch * g.in_size(), T(55)), want_grads = grads0;
-            kernels::reference::conv2d_backward(g, in.data(), params.data(), dout.data(),
-                                                with_din ? want_din.data() : nullptr, want_grads.data(),
-                                                g.bias ? want_grads.data() + L::weight_size : no_bias, batch);
-            guarded<T> din(batch * g.in_size(), T(55)), grads(grads0), scratch(K::scratch_size, T(99));
-            K::run(in.data(), params.data(), dout.data(), with_din ? din.get() : nullptr, grads.get(),
-                   g.bias ? grads.get() + L::weight_size : no_bias, batch, scratch.get());
-            EXPECT_TRUE(close_to_reference(grads.values(), want_grads, "weight and bias gradients"));
-            EXPECT_TRUE(close_to_reference(din.values(), want_din, with_din ? "input gradient" : "untouched input gradient"));
-            EXPECT_TRUE(din.guards_intact() && grads.guards_intact() && scratch.guards_intact())
-                << "backward wrote past a buffer";
-        }
+        for (const bool with_din : {true, false})
+            expect_backward_by<T, L>(batch, seed, with_din, K::scratch_size,
+                                     [&](const T* in, const T* params, const T* dout, T* din, T* grads, T* scratch) {
+                                         K::run(in, params, dout, din, grads, g.bias ? grads + L::weight_size : nullptr,
+                                                batch, scratch);
+                                     });
     }
 }
 

@@ -281,12 +281,15 @@ class basic_network {
         }(std::make_index_sequence<entry_count - 1>{});
     }
 
-    /// The last entry of the step entry I heads (I when nothing fuses into it).
+  private:
+    /// The last entry of the step entry I heads (I when nothing fuses into it). Before
+    /// step_splits, whose initializer calls it.
     static constexpr std::size_t step_end(std::size_t i) noexcept {
         while (i + 1 < entry_count && fused_into_previous[i + 1]) ++i;
         return i;
     }
 
+  public:
     /// Multiply-adds per sample from which forward() on a pool cuts a step into output tiles
     /// when the batch is smaller than the pool: about 10 us of one core's FMAs, against the
     /// pool's hand-off of a few.
@@ -311,24 +314,6 @@ class basic_network {
     static constexpr bool any_step_splits() noexcept {
         return []<std::size_t... I>(std::index_sequence<I...>) { return (step_splits<I + 1> || ...); }(
             std::make_index_sequence<entry_count - 1>{});
-    }
-
-    /// run() step by step, the steps that split on all of pool's threads, the others on
-    /// the calling thread.
-    template <class Pool>
-    static void run_tiled(const T* params, const T* in, T* out, T* workspace, std::size_t batch, Pool& pool) {
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (
-                [&] {
-                    if constexpr (step_splits<I + 1>)
-                        pool.for_each_index(pool.size(), [&](std::size_t k) {
-                            run_step<I + 1>(params, in, out, workspace, batch, {k, pool.size()});
-                        });
-                    else
-                        run_step<I + 1>(params, in, out, workspace, batch);
-                }(),
-                ...);
-        }(std::make_index_sequence<entry_count - 1>{});
     }
 
     /// The reference path, for tests and benchmarks: every entry on its own, with the plain
@@ -394,6 +379,24 @@ class basic_network {
     static void run_entry(const plan_type& p, const T* params, const T* in, T* out, T* ws, std::size_t batch) noexcept {
         layer<I>::forward(locate(p.src[I], p.src_offset[I], in, out, ws, batch),
                           locate(p.dst[I], p.dst_offset[I], in, out, ws, batch), params + param_offset[I], batch);
+    }
+
+    /// run() step by step, the steps that split on all of pool's threads, the others on
+    /// the calling thread.
+    template <class Pool>
+    static void run_tiled(const T* params, const T* in, T* out, T* workspace, std::size_t batch, Pool& pool) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (
+                [&] {
+                    if constexpr (step_splits<I + 1>)
+                        pool.for_each_index(pool.size(), [&](std::size_t k) {
+                            run_step<I + 1>(params, in, out, workspace, batch, {k, pool.size()});
+                        });
+                    else
+                        run_step<I + 1>(params, in, out, workspace, batch);
+                }(),
+                ...);
+        }(std::make_index_sequence<entry_count - 1>{});
     }
 
     /// The step entry I heads, as one kernel reading I's source and writing where the step's

@@ -556,14 +556,15 @@ struct conv2d_backward_gemm {
     static constexpr std::size_t KH = G.kernel_h, KW = G.kernel_w, KK = KH * KW, CKK = cin_g * KK;
     static constexpr std::size_t P = G.out_h * G.out_w, in_plane = G.in_h * G.in_w;
     static constexpr std::size_t W = vec<T, A>::size;
+    /// Costs of the weight gradient per sample: the dot products along OH*OW (FMAs, and the
+    /// lane sums), and along the output channels (FMAs, and transposing dout).
+    static constexpr double dots_fmas = static_cast<double>(cout_g * CKK * detail::ceil_div(P, W));
+    static constexpr double dots_sums = 6.0 * cout_g * CKK;
+    static constexpr double along_channels_cost =
+        static_cast<double>(CKK * P * detail::ceil_div(cout_g, W)) + static_cast<double>(cout_g * P) / 4.0;
     /// Weight gradient along the output channels: the dot products along OH*OW would cost
     /// more in lane sums and empty lanes than transposing dout does.
-    static constexpr bool channels_dw_cheaper = [] {
-        const double dots = static_cast<double>(cout_g * CKK * detail::ceil_div(P, W)) + 6.0 * cout_g * CKK;
-        const double along_channels =
-            static_cast<double>(CKK * P * detail::ceil_div(cout_g, W)) + static_cast<double>(cout_g * P) / 4.0;
-        return along_channels < dots;
-    }();
+    static constexpr bool channels_dw_cheaper = along_channels_cost < dots_fmas + dots_sums;
     /// Weight gradient straight from the padded input (no columns): when the padded input
     /// of a sample fits the row tile's budget and the dot products along OH*OW would be
     /// load-bound (two loads per FMA). Vectors run along the output row; a block of output
@@ -590,13 +591,10 @@ struct conv2d_backward_gemm {
         return best;
     }();
     static constexpr bool direct_dw_fits = tile_t::image_size <= tile_t::budget;
+    /// Against the direct FMAs, each dot-product FMA counts twice: it takes two loads.
     static constexpr bool direct_dw_cheapest = [] {
-        if (!direct_dw_fits) return false;
         const double direct = static_cast<double>(cout_g * CKK * G.out_h * out_vecs);
-        const double dots = static_cast<double>(cout_g * CKK * detail::ceil_div(P, W)) * 2.0 + 6.0 * cout_g * CKK;
-        const double along_channels =
-            static_cast<double>(CKK * P * detail::ceil_div(cout_g, W)) + static_cast<double>(cout_g * P) / 4.0;
-        return direct < dots && direct < along_channels;
+        return direct_dw_fits && direct < 2.0 * dots_fmas + dots_sums && direct < along_channels_cost;
     }();
     static constexpr conv_weight_gradient method = [] {
         if (Method == conv_weight_gradient::direct && direct_dw_fits) return Method;
