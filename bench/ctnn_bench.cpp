@@ -54,9 +54,12 @@ void conv(benchmark::State& state) {
     const auto in = random_values(P.batch * L::in_shape::size, 1);
     const auto params = random_values(L::param_count, 2);
     std::vector<float> out(P.batch * L::out_shape::size);
-    L::forward(in.data(), out.data(), params.data(), P.batch); // untimed: first touch of the buffers
+    // The scratch a network plans for this layer (its padded input: conv2d::forward_scratch_size).
+    std::vector<float> scratch(L::forward_scratch_size);
+    float* const s = scratch.empty() ? nullptr : scratch.data();
+    L::forward(in.data(), out.data(), params.data(), P.batch, {}, s); // untimed: first touch of the buffers
     for (auto _ : state) {
-        L::forward(in.data(), out.data(), params.data(), P.batch);
+        L::forward(in.data(), out.data(), params.data(), P.batch, {}, s);
         benchmark::DoNotOptimize(out.data());
         benchmark::ClobberMemory();
     }

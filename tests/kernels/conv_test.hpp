@@ -58,6 +58,51 @@ void expect_forward_parts(std::size_t batch, unsigned seed) {
     }
 }
 
+/// The kernels that take scratch give the bits of conv2d_direct without it, and write
+/// only their scratch and output: conv2d_direct_flat (on every shape, whatever the cost
+/// model prefers), conv2d_direct with the padded image in scratch, and conv2d_forward
+/// with conv2d_forward_scratch elements against conv2d_forward without.
+template <class T, class L>
+void expect_forward_scratch(std::size_t batch, unsigned seed) {
+    constexpr conv2d_geometry g = L::geometry;
+    using direct = kernels::simd::conv2d_direct<g, T>;
+    using flat = kernels::simd::conv2d_direct_flat<g, T>;
+    const auto in = random_vector<T>(batch * g.in_size(), seed);
+    const auto params = random_vector<T>(L::param_count, seed + 1);
+    const T* bias = g.bias ? params.data() + L::weight_size : nullptr;
+    const kernels::reference::leaky_relu_op leaky{T(0.125)};
+    const auto same_bits = [&](const std::vector<T>& want, guarded<T>& got, guarded<T>& scratch, const char* what) {
+        EXPECT_EQ(0, std::memcmp(got.values().data(), want.data(), want.size() * sizeof(T)))
+            << what << " differs from conv2d_direct without scratch";
+        EXPECT_TRUE(got.guards_intact()) << what << " wrote past the output";
+        EXPECT_TRUE(scratch.guards_intact()) << what << " wrote past its scratch";
+    };
+    if constexpr (direct::fits) {
+        std::vector<T> want(batch * g.out_size());
+        direct::run(in.data(), params.data(), bias, want.data(), batch, leaky);
+        {
+            guarded<T> scratch(flat::scratch_size, T(555)), got(batch * g.out_size(), T(777));
+            flat::run(in.data(), params.data(), bias, got.get(), batch, leaky, scratch.get());
+            same_bits(want, got, scratch, "conv2d_direct_flat");
+        }
+        {
+            guarded<T> scratch(direct::image_size, T(555)), got(batch * g.out_size(), T(777));
+            direct::run(in.data(), params.data(), bias, got.get(), batch, leaky, {}, scratch.get());
+            same_bits(want, got, scratch, "conv2d_direct with its image in scratch");
+        }
+    }
+    constexpr std::size_t size = kernels::simd::conv2d_forward_scratch<g, T, conv_kernel::automatic>;
+    if constexpr (size != 0) {
+        std::vector<T> want(batch * g.out_size());
+        kernels::simd::conv2d_forward<g, conv_kernel::automatic>(in.data(), params.data(), bias, want.data(), batch,
+                                                                 leaky);
+        guarded<T> scratch(size, T(555)), got(batch * g.out_size(), T(777));
+        kernels::simd::conv2d_forward<g, conv_kernel::automatic>(in.data(), params.data(), bias, got.get(), batch,
+                                                                 leaky, {}, scratch.get());
+        same_bits(want, got, scratch, "conv2d_forward with scratch");
+    }
+}
+
 /// One forward kernel struct K (K::run) equals the reference.
 template <class T, class L, class K>
 void expect_forward_kernel(std::size_t batch, unsigned seed, const char* name) {
@@ -184,6 +229,7 @@ void expect_conv_case() {
     if constexpr (kernels::simd::conv2d_is_pointwise<g>) expect_forward<T, L, conv_kernel::gemm>(Case::batch, Case::seed + 20);
     expect_pooled<T, L>(Case::batch, Case::seed + 80);
     expect_forward_parts<T, L>(Case::batch, Case::seed + 120);
+    expect_forward_scratch<T, L>(Case::batch, Case::seed + 130);
     expect_backward<T, L>(Case::batch, Case::seed + 30, true);
     expect_backward<T, L>(Case::batch, Case::seed + 40, false);
     // Every weight-gradient method, whichever the cost model prefers.

@@ -71,10 +71,19 @@ using mixed = ctnn::network<ctnn::input<3, 9, 9>,                               
                             ctnn::flatten, ctnn::dense<5, ctnn::no_bias>, ctnn::sigmoid, ctnn::dense<3>,
                             ctnn::softmax>;
 
+/// Convs that take the workspace's scratch area (network.hpp's step_scratch): conv + relu
+/// with its padded input there (rows of 32 fill the vectors), then a conv alone (tanh does
+/// not fuse) along the flattened image (rows of 33 leave most of a vector empty, with
+/// SSE2, AVX2 or AVX-512). Both split into output tiles.
+using planned_scratch = ctnn::network<ctnn::input<20, 32, 32>,                      //
+                                      ctnn::conv2d<20, 3, ctnn::pad<1>>, ctnn::relu, //
+                                      ctnn::conv2d<20, 2, ctnn::pad<1>>, ctnn::tanh, //
+                                      ctnn::flatten, ctnn::dense<10>>;
+
 using all_nets = ::testing::Types<lenet, lenet_double, basic_lenet_logits<float>, first_elementwise,
                                   last_elementwise, last_flatten, two_elementwise_first, single_conv, single_pool,
                                   single_relu, single_softmax, single_dense, single_flatten, activations_only,
-                                  mixed>;
+                                  mixed, planned_scratch>;
 
 /// Parameters on the heap (LeNet's are 240 KB), every value seeded-random in [-scale, scale).
 template <class Net>

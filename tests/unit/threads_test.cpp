@@ -32,6 +32,22 @@ static_assert(CTNN_REFERENCE_KERNELS ||
               (large_image::step_splits<1> && large_image::step_splits<4> && large_image::step_splits<6> &&
                !large_image::step_splits<8>));
 
+// planned_scratch (test_nets.hpp): both convs use the scratch area on the calling thread and
+// split into output tiles (which share no scratch) on a pool.
+namespace kernels = ctnn::kernels::simd;
+using ctnn::unit::planned_scratch;
+template <std::size_t I>
+constexpr auto scratch_geometry = planned_scratch::layer<I>::geometry;
+// With SSE2's 4 lanes the channel kernel takes the second (no scratch).
+static_assert(CTNN_REFERENCE_KERNELS ||
+              (planned_scratch::step_scratch<1> == kernels::conv2d_direct<scratch_geometry<1>, float>::image_size &&
+               !kernels::conv2d_direct_by_flat<scratch_geometry<1>, float> && planned_scratch::step_splits<1> &&
+               planned_scratch::step_splits<3> &&
+               (kernels::conv2d_direct_by_flat<scratch_geometry<3>, float>
+                    ? planned_scratch::step_scratch<3> ==
+                          kernels::conv2d_direct_flat<scratch_geometry<3>, float>::scratch_size
+                    : kernels::vec<float, kernels::default_arch>::size == 4 && planned_scratch::step_scratch<3> == 0)));
+
 template <class Net>
 class NetworkThreads : public ::testing::Test {};
 template <class List>

@@ -149,12 +149,20 @@ struct conv2d<OutChannels, Kernel, Options...>::bind {
     static constexpr std::size_t state_size = 0;
 
     /// With part, only that part of the output (a network cuts a large conv into output
-    /// tiles that threads compute side by side: splits_output).
-    static void forward(const T* in, T* out, const T* params, std::size_t batch,
-                        output_part part = {}) noexcept {
+    /// tiles that threads compute side by side: splits_output). With scratch
+    /// (forward_scratch_size elements) and the whole output, the kernel copies the padded
+    /// input there once per sample and may run along the flattened image (the same bits).
+    static void forward(const T* in, T* out, const T* params, std::size_t batch, output_part part = {},
+                        T* scratch = nullptr) noexcept {
         kernels::simd::conv2d_forward<geometry, o.kernel>(in, params, o.bias ? params + weight_size : nullptr, out,
-                                                          batch, kernels::reference::identity_op{}, part);
+                                                          batch, kernels::reference::identity_op{}, part, scratch);
     }
+    /// Elements of scratch forward() and forward_fused() can use per call, any batch (0:
+    /// none; kernels::simd::conv2d_forward_scratch). A network plans it in its workspace.
+    static constexpr std::size_t forward_scratch_size = [] {
+        if constexpr (valid) return kernels::simd::conv2d_forward_scratch<geometry, T, o.kernel>;
+        else return std::size_t{0};
+    }();
     /// Multiply-adds per sample.
     static constexpr std::size_t forward_macs = geometry.out_size() * (in_c / geometry.groups) * Kernel.h * Kernel.w;
     /// Whether forward, with a fused activation Op, computes only the part it is given;
@@ -166,9 +174,9 @@ struct conv2d<OutChannels, Kernel, Options...>::bind {
     /// out = op(conv(in) + bias): forward() and op's layer in one pass, bit-identical to them.
     template <class Op>
     static void forward_fused(const T* in, T* out, const T* params, std::size_t batch, const Op& op,
-                              output_part part = {}) noexcept {
+                              output_part part = {}, T* scratch = nullptr) noexcept {
         kernels::simd::conv2d_forward<geometry, o.kernel>(in, params, o.bias ? params + weight_size : nullptr, out,
-                                                          batch, op, part);
+                                                          batch, op, part, scratch);
     }
     /// A network runs a following pool PG (a max_pool2d or avg_pool2d, with or without a
     /// fusable activation between) in this layer's kernel: a direct kernel, and a 2x2

@@ -191,8 +191,38 @@ class basic_network {
     static constexpr detail::inference_plan<entry_count> plan = detail::make_inference_plan<T, entry_count>(
         each_entry([]<class L>() { return L::out_shape::size; }), each_entry([]<class L>() { return L::elementwise; }),
         fused_into_previous);
-    /// Workspace for inference (forward, run), per sample of the batch.
-    static constexpr std::size_t workspace_size = plan.per_sample;
+  private:
+    /// The last entry of the step entry I heads (I when nothing fuses into it). Before
+    /// step_splits and step_scratch, whose initializers call it.
+    static constexpr std::size_t step_end(std::size_t i) noexcept {
+        while (i + 1 < entry_count && fused_into_previous[i + 1]) ++i;
+        return i;
+    }
+
+  public:
+    /// Scratch the kernel of the step entry I heads takes (a conv2d alone or with its
+    /// activation: its padded input, conv2d::forward_scratch_size); 0 for other steps.
+    template <std::size_t I>
+    static constexpr std::size_t step_scratch = [] {
+        if constexpr (I == 0 || fused_into_previous[I] || !requires { layer<I>::forward_scratch_size; })
+            return std::size_t{0};
+        else if constexpr (step_end(I) != I && !layer<step_end(I)>::elementwise)
+            return std::size_t{0}; // a pool fused in: the kernel keeps its rows on the stack
+        else
+            return layer<I>::forward_scratch_size;
+    }();
+    /// The largest step_scratch, rounded up to ctnn::alignment: the scratch area of the
+    /// workspace, after the batch's maps (at batch * plan.per_sample), one per call.
+    static constexpr std::size_t scratch_size = [] {
+        const std::size_t most = []<std::size_t... I>(std::index_sequence<I...>) {
+            return std::max({std::size_t{0}, step_scratch<I>...});
+        }(std::make_index_sequence<entry_count>{});
+        return detail::aligned_count<T>(most);
+    }();
+    /// Workspace for inference (forward, run), per sample of the batch: the plan's maps and
+    /// the scratch area. The scratch is counted per sample so that every part of a batch a
+    /// pool cuts has its own; one call uses one.
+    static constexpr std::size_t workspace_size = plan.per_sample + scratch_size;
     static constexpr std::size_t workspace_bytes = workspace_size * sizeof(T);
     /// The plain plan, every entry on its own: the reference path run_unfused() uses it.
     static constexpr detail::inference_plan<entry_count> unfused_plan = detail::make_inference_plan<T, entry_count>(
@@ -281,15 +311,6 @@ class basic_network {
         }(std::make_index_sequence<entry_count - 1>{});
     }
 
-  private:
-    /// The last entry of the step entry I heads (I when nothing fuses into it). Before
-    /// step_splits, whose initializer calls it.
-    static constexpr std::size_t step_end(std::size_t i) noexcept {
-        while (i + 1 < entry_count && fused_into_previous[i + 1]) ++i;
-        return i;
-    }
-
-  public:
     /// Multiply-adds per sample from which forward() on a pool cuts a step into output tiles
     /// when the batch is smaller than the pool: about 10 us of one core's FMAs, against the
     /// pool's hand-off of a few.
@@ -406,21 +427,22 @@ class basic_network {
     static void run_step(const T* params, const T* in, T* out, T* ws, std::size_t batch,
                          output_part part = {}) noexcept {
         constexpr std::size_t end = step_end(I);
+        T* scratch = step_scratch<I> != 0 ? ws + batch * plan.per_sample : nullptr;
         if constexpr (fused_into_previous[I]) {
             return;
-        } else if constexpr (end == I && !step_splits<I>) {
+        } else if constexpr (end == I && !step_splits<I> && step_scratch<I> == 0) {
             run_entry<I>(plan, params, in, out, ws, batch);
         } else if constexpr (end == I) {
             layer<I>::forward(locate(plan.src[I], plan.src_offset[I], in, out, ws, batch),
                               locate(plan.dst[I], plan.dst_offset[I], in, out, ws, batch), params + param_offset[I],
-                              batch, part);
+                              batch, part, scratch);
         } else {
             T* src = locate(plan.src[I], plan.src_offset[I], in, out, ws, batch);
             T* dst = locate(plan.dst[end], plan.dst_offset[end], in, out, ws, batch);
             const T* w = params + param_offset[I];
             using last = layer<end>;
-            if constexpr (last::elementwise && step_splits<I>) { // conv2d + activation
-                layer<I>::forward_fused(src, dst, w, batch, last::op, part);
+            if constexpr (last::elementwise && (step_splits<I> || step_scratch<I> != 0)) { // conv2d + activation
+                layer<I>::forward_fused(src, dst, w, batch, last::op, part, scratch);
             } else if constexpr (last::elementwise) { // conv2d or dense + activation
                 layer<I>::forward_fused(src, dst, w, batch, last::op);
             } else if constexpr (end == I + 1) { // conv2d + pool

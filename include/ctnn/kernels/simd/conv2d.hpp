@@ -159,24 +159,34 @@ struct conv2d_direct {
 
     /// out = op(conv(in) + bias); op is applied in registers before the last store.
     /// With part, only its rows.
+    /// With image (image_size elements of the caller's scratch) and the whole output, the
+    /// padded input of all channels goes there once per sample, as with whole_image.
     template <class Op = reference::identity_op>
     static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch, const Op& op = {},
-                    output_part part = {}) noexcept {
+                    output_part part = {}, T* image = nullptr) noexcept {
         static_assert(fits, "ctnn::kernels::simd::conv2d_direct: the input rows of one channel exceed the "
                             "stack tile; use the reference kernel for this layer");
-        alignas(64) T tile[tile_size];
         const std::size_t y0 = part.first(G.out_h), y1 = part.last(G.out_h);
         if (y0 == y1) return;
-        for_each_group(in, weight, bias, batch, tile, [&](const T* x, const T* w, const T* b, std::size_t k) {
-            T* z = out + k * cout_g * out_plane;
-            for (std::size_t y = y0; y < y1; ++y) row<out_plane>(x, w, b, z + y * G.out_w, y, tile, op);
-        });
+        const auto rows = [&]<bool Image>(T* tile) {
+            for_each_group<Image>(in, weight, bias, batch, tile, [&](const T* x, const T* w, const T* b, std::size_t k) {
+                T* z = out + k * cout_g * out_plane;
+                for (std::size_t y = y0; y < y1; ++y) row<out_plane, Image>(x, w, b, z + y * G.out_w, y, tile, op);
+            });
+        };
+        if constexpr (!whole_image) {
+            if (image != nullptr && part.count == 1) return rows.template operator()<true>(image);
+        }
+        alignas(64) T tile[tile_size];
+        rows.template operator()<whole_image>(tile);
     }
 
     /// The padded input of all channels fits the tile budget: it is copied once per sample
     /// (each input row once, not once per kernel row that reads it) and rows read it in place.
     static constexpr bool whole_image = tile_t::image_size <= tile_t::budget;
     static constexpr std::size_t tile_size = whole_image ? tile_t::image_size : tile_t::size;
+    /// Elements of scratch run() can use: the padded input of a group's channels.
+    static constexpr std::size_t image_size = tile_t::image_size;
 
     /// Stack bytes of the two conv rows (all of a group's channels) run_pooled keeps.
     static constexpr std::size_t pooled_rows_size = cout_g * 2 * G.out_w;
@@ -194,11 +204,11 @@ struct conv2d_direct {
         alignas(64) T rows[pooled_rows_size];
         const std::size_t y0 = part.first(PG.out_h), y1 = part.last(PG.out_h);
         if (y0 == y1) return;
-        for_each_group(in, weight, bias, batch, tile, [&](const T* x, const T* w, const T* b, std::size_t k) {
+        for_each_group<whole_image>(in, weight, bias, batch, tile, [&](const T* x, const T* w, const T* b, std::size_t k) {
             T* z = out + k * cout_g * PG.out_h * PG.out_w;
             for (std::size_t yp = y0; yp < y1; ++yp) {
-                row<2 * G.out_w>(x, w, b, rows, 2 * yp, tile, op);
-                row<2 * G.out_w>(x, w, b, rows + G.out_w, 2 * yp + 1, tile, op);
+                row<2 * G.out_w, whole_image>(x, w, b, rows, 2 * yp, tile, op);
+                row<2 * G.out_w, whole_image>(x, w, b, rows + G.out_w, 2 * yp + 1, tile, op);
                 for (std::size_t o = 0; o < cout_g; ++o)
                     pool::row(rows + o * 2 * G.out_w, z + (o * PG.out_h + yp) * PG.out_w);
             }
@@ -207,22 +217,22 @@ struct conv2d_direct {
 
   private:
     /// f(x, w, b, k) for every sample and group, k = n * groups + g counting them: x, w and b
-    /// are the group's input, weights and bias. With whole_image the tile already holds x.
-    template <class F>
+    /// are the group's input, weights and bias. With Image the tile already holds x, padded.
+    template <bool Image, class F>
     static void for_each_group(const T* in, const T* weight, const T* bias, std::size_t batch, T* tile,
                                F&& f) noexcept {
         for (std::size_t n = 0; n < batch; ++n)
             for (std::size_t g = 0; g < G.groups; ++g) {
                 const T* x = in + (n * G.in_c + g * cin_g) * in_plane;
-                if constexpr (whole_image) tile_t::fill_image(tile, x);
+                if constexpr (Image) tile_t::fill_image(tile, x);
                 f(x, weight + g * cout_g * cin_g * KK, G.bias ? bias + g * cout_g : nullptr, n * G.groups + g);
             }
     }
 
     /// Output row y of every channel; channel o's row goes to z + o * Plane.
-    template <std::size_t Plane, class Op>
+    template <std::size_t Plane, bool Image, class Op>
     static void row(const T* x, const T* w, const T* b, T* z, std::size_t y, T* tile, const Op& op) noexcept {
-        if constexpr (whole_image) {
+        if constexpr (Image) {
             constexpr std::size_t CS = tile_t::image_rows * tile_t::row_len, KS = G.dilation_h * tile_t::row_len;
             all_channels<Plane, CS, KS>(tile + y * G.stride_h * tile_t::row_len, cin_g, w, b, true, true, z, op);
         } else {
@@ -312,6 +322,178 @@ struct conv2d_direct {
                                                         last ? detail::apply<A>(op, acc[i][j]) : acc[i][j]);
             });
         });
+    }
+};
+
+/// Direct convolution vectorized along the flattened padded image: the padded input of a
+/// group's channels goes, once per sample, into the caller's scratch as planes of rows of
+/// length L = out_w + (kernel reach), one plane per (row phase, column phase) of the stride,
+/// so output (y, x) is position q = y * L + x of every plane and tap (ky, kx) is one fixed
+/// shift of q. Vectors then run across row ends: a row of 56 fills 3.5 AVX-512 vectors in
+/// conv2d_direct, here the L - out_w junk positions per row are the only lanes lost. Sums go
+/// to a staging block of the scratch (OB channels x all positions), which is copied to out
+/// without the junk, op applied. Same FMAs in the same order as conv2d_direct, so the same
+/// bits; a network uses it only when the planned scratch is there and no output part
+/// shares it (conv2d_forward_scratch).
+template <conv2d_geometry G, class T, class A = default_arch>
+struct conv2d_direct_flat {
+    using V = vec<T, A>;
+    static constexpr std::size_t W = V::size;
+    static constexpr std::size_t cin_g = G.in_c / G.groups, cout_g = G.out_c / G.groups;
+    static constexpr std::size_t KH = G.kernel_h, KW = G.kernel_w, KK = KH * KW;
+    static constexpr std::size_t SH = G.stride_h, SW = G.stride_w;
+    static constexpr std::size_t out_plane = G.out_h * G.out_w, in_plane = G.in_h * G.in_w;
+    static constexpr std::size_t reach_h = (KH - 1) * G.dilation_h / SH, reach_w = (KW - 1) * G.dilation_w / SW;
+    /// Row length and rows of one phase plane: slot j of row i of plane (pv, ph) holds input
+    /// (i * SH + pv - pad_top, j * SW + ph - pad_left), zero outside the input.
+    static constexpr std::size_t L = G.out_w + reach_w, plane_rows = G.out_h + reach_h;
+    static constexpr std::size_t plane = plane_rows * L, channel_stride = SH * SW * plane;
+    /// Output positions (junk included) and the vectors that cover them.
+    static constexpr std::size_t positions = G.out_h * L, nq = detail::ceil_div(positions, W);
+    /// The last vectors read past the last plane by at most reach_w + W - 1: zeros.
+    static constexpr std::size_t image_size = cin_g * channel_stride + reach_w + W;
+    static constexpr detail::blocking blk = detail::choose_blocking(cout_g, nq, detail::direct_block_registers<A>);
+    static constexpr std::size_t stage_offset = detail::ceil_div(image_size, W) * W;
+    /// Elements of scratch run() needs per call (any batch).
+    static constexpr std::size_t scratch_size = stage_offset + blk.rows * nq * W;
+    /// FMAs per sample (as conv2d_direct::cost), plus the vectors the fill and the copy out move.
+    static constexpr double cost =
+        static_cast<double>(G.groups * (cout_g * nq * cin_g * KK + cin_g * channel_stride / W + cout_g * positions / W));
+
+    /// Tap (ky, kx) of position q of channel c is at image[c * channel_stride + tap(ky, kx) + q].
+    static constexpr std::size_t tap(std::size_t ky, std::size_t kx) noexcept {
+        return (ky * G.dilation_h % SH * SW + kx * G.dilation_w % SW) * plane + ky * G.dilation_h / SH * L +
+               kx * G.dilation_w / SW;
+    }
+
+    /// Small enough for a stack tile (conv_tile_bytes): run() without scratch takes one.
+    static constexpr bool on_stack = scratch_size * sizeof(T) <= conv_tile_bytes;
+
+    /// out = op(conv(in) + bias), the whole output, in a stack tile (on_stack only).
+    template <class Op = reference::identity_op>
+    static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch, const Op& op = {}) noexcept {
+        if constexpr (on_stack) {
+            alignas(64) T scratch[scratch_size];
+            run(in, weight, bias, out, batch, op, scratch);
+        }
+    }
+
+    /// out = op(conv(in) + bias), the whole output; scratch holds scratch_size elements.
+    template <class Op = reference::identity_op>
+    static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch, const Op& op,
+                    T* scratch) noexcept {
+        T* image = scratch;
+        T* stage = scratch + stage_offset;
+        std::fill_n(image + cin_g * channel_stride, image_size - cin_g * channel_stride, T(0));
+        constexpr std::size_t OB = blk.rows, tail = cout_g % OB;
+        for (std::size_t n = 0; n < batch; ++n)
+            for (std::size_t g = 0; g < G.groups; ++g) {
+                fill(image, in + (n * G.in_c + g * cin_g) * in_plane);
+                const T* w = weight + g * cout_g * cin_g * KK;
+                const T* b = G.bias ? bias + g * cout_g : nullptr;
+                T* z = out + (n * G.groups + g) * cout_g * out_plane;
+                std::size_t o = 0;
+                for (; o + OB <= cout_g; o += OB) {
+                    channels<OB>(image, w + o * cin_g * KK, b ? b + o : nullptr, stage);
+                    copy_out<OB>(stage, z + o * out_plane, op);
+                }
+                if constexpr (tail != 0) {
+                    channels<tail>(image, w + o * cin_g * KK, b ? b + o : nullptr, stage);
+                    copy_out<tail>(stage, z + o * out_plane, op);
+                }
+            }
+    }
+
+  private:
+    /// The padded planes of the group's channels of x.
+    static void fill(T* image, const T* x) noexcept {
+        for (std::size_t c = 0; c < cin_g; ++c)
+            detail::static_for<SH>([&]<std::size_t pv>() {
+                detail::static_for<SW>([&]<std::size_t ph>() {
+                    // Slots [lo, hi) of a row of phase ph hold input columns j*SW + ph - pad_left.
+                    constexpr std::size_t lo = G.pad_left > ph ? detail::ceil_div(G.pad_left - ph, SW) : 0;
+                    constexpr std::size_t end =
+                        G.in_w + G.pad_left > ph ? detail::ceil_div(G.in_w + G.pad_left - ph, SW) : 0;
+                    constexpr std::size_t hi = detail::max_of(lo, detail::min_of(L, end));
+                    T* p = image + c * channel_stride + (pv * SW + ph) * plane;
+                    for (std::size_t i = 0; i < plane_rows; ++i) {
+                        const auto iy = static_cast<std::ptrdiff_t>(i * SH + pv) - static_cast<std::ptrdiff_t>(G.pad_top);
+                        T* dst = p + i * L;
+                        if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(G.in_h)) {
+                            std::fill_n(dst, L, T(0));
+                            continue;
+                        }
+                        const T* s = x + c * in_plane + static_cast<std::size_t>(iy) * G.in_w + (lo * SW + ph - G.pad_left);
+                        std::fill_n(dst, lo, T(0));
+                        if constexpr (SW == 1)
+                            std::copy_n(s, hi - lo, dst + lo);
+                        else
+                            for (std::size_t j = 0; j < hi - lo; ++j) dst[lo + j] = s[j * SW];
+                        std::fill_n(dst + hi, L - hi, T(0));
+                    }
+                });
+            });
+    }
+
+    /// OB output channels, every position, into stage (row i of the block at i * nq * W).
+    template <std::size_t OB>
+    static void channels(const T* image, const T* w, const T* b, T* stage) noexcept {
+        constexpr std::size_t NV = blk.vecs, full = nq / NV, rem = nq % NV;
+        for (std::size_t jb = 0; jb < full; ++jb) block<OB, NV>(image, w, b, stage, jb * NV * W);
+        if constexpr (rem != 0) block<OB, rem>(image, w, b, stage, full * NV * W);
+    }
+
+    template <std::size_t OB, std::size_t NV>
+    static void block(const T* image, const T* w, const T* b, T* stage, std::size_t q0) noexcept {
+        V acc[OB][NV];
+        detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
+            detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
+                acc[i][j] = b != nullptr ? V(b[i]) : V(T(0));
+            });
+        });
+        for (std::size_t c = 0; c < cin_g; ++c) {
+            const T* t = image + c * channel_stride + q0;
+            const T* wc = w + c * KK;
+            for (std::size_t ky = 0; ky < KH; ++ky) {
+                const T* tk = t + tap(ky, 0);
+                const T* wk = wc + ky * KW;
+                detail::static_for<KW>([&]<std::size_t kx>() CTNN_SIMD_INLINE {
+                    constexpr std::size_t at = tap(0, kx);
+                    V xv[NV];
+                    detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
+                        xv[j] = V::load_unaligned(tk + at + j * W);
+                        if constexpr (OB > 1) detail::pin<A>(xv[j]);
+                    });
+                    detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
+                        V wv(wk[i * cin_g * KK + kx]);
+                        if constexpr (NV > 1) detail::pin<A>(wv);
+                        detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
+                            acc[i][j] = detail::fma<A>(wv, xv[j], acc[i][j]);
+                        });
+                    });
+                });
+            }
+        }
+        detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
+            detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
+                acc[i][j].store_unaligned(stage + i * nq * W + q0 + j * W);
+            });
+        });
+    }
+
+    /// The block's rows without the junk positions, op applied, to OB output channels at z.
+    template <std::size_t OB, class Op>
+    static void copy_out(const T* stage, T* z, const Op& op) noexcept {
+        constexpr std::size_t full = G.out_w / W, rem = G.out_w % W;
+        for (std::size_t i = 0; i < OB; ++i)
+            for (std::size_t y = 0; y < G.out_h; ++y) {
+                const T* s = stage + i * nq * W + y * L;
+                T* d = z + i * out_plane + y * G.out_w;
+                for (std::size_t v = 0; v < full; ++v)
+                    detail::apply<A>(op, V::load_unaligned(s + v * W)).store_unaligned(d + v * W);
+                if constexpr (rem != 0)
+                    detail::store<rem, A>(d + full * W, detail::apply<A>(op, detail::load<rem, A>(s + full * W)));
+            }
     }
 };
 
@@ -880,6 +1062,37 @@ consteval bool conv2d_choice_fits() {
         return true;
 }
 
+/// Bytes of scratch the direct kernels may take for the padded input of all channels (and
+/// the flat kernel's staging block): within this machine's kind of L2 (1 MB on Zen 5 plus
+/// slack), where the tile is read once per block of output channels. Past it the row tile
+/// runs (conv2d_direct's stack tile): a whole-image tile streamed from memory per block of
+/// channels would wait on memory.
+inline constexpr std::size_t conv_image_bytes = std::size_t{2} << 20;
+
+/// Whether a direct conv runs conv2d_direct_flat when it has scratch: fewer vectors than
+/// conv2d_direct (rows whose width does not fill the vectors), within conv_image_bytes.
+template <conv2d_geometry G, class T, class A = default_arch>
+inline constexpr bool conv2d_direct_by_flat =
+    !conv2d_direct_by_channels<G, T, A> && conv2d_direct_flat<G, T, A>::cost < conv2d_direct<G, T, A>::cost &&
+    conv2d_direct_flat<G, T, A>::scratch_size * sizeof(T) <= conv_image_bytes;
+
+/// Elements of scratch conv2d_forward can use per call, whatever the batch (0: none): the
+/// flat kernel's (conv2d_direct_by_flat), or else the whole padded input for conv2d_direct
+/// when its stack tile holds only a few rows at a time. Either gives the same bits as
+/// without scratch (the same FMAs in the same order); only the copies differ.
+template <conv2d_geometry G, class T, conv_kernel Choice, class A = default_arch>
+inline constexpr std::size_t conv2d_forward_scratch = [] {
+    if constexpr (conv2d_forward_kernel<G, T, Choice, A>() != conv_kernel::direct || conv2d_direct_by_channels<G, T, A>)
+        return std::size_t{0};
+    else if constexpr (conv2d_direct_by_flat<G, T, A>)
+        return conv2d_direct_flat<G, T, A>::on_stack ? std::size_t{0} : conv2d_direct_flat<G, T, A>::scratch_size;
+    else if constexpr (!conv2d_direct<G, T, A>::whole_image &&
+                       conv2d_direct<G, T, A>::image_size * sizeof(T) <= conv_image_bytes)
+        return conv2d_direct<G, T, A>::image_size;
+    else
+        return std::size_t{0};
+}();
+
 /// Whether conv2d_forward with an activation Op splits into output parts; otherwise part 0
 /// computes the whole output and the other parts nothing (the reference kernel, or an
 /// activation that runs over the output after the kernel).
@@ -891,10 +1104,12 @@ inline constexpr bool conv2d_splits_output =
 /// out = op(conv(in, weight) + bias) with the kernel Choice names (or the one the shape
 /// picks). op is an activation op (identity by default); the SIMD kernels apply a
 /// fusable_activation in registers before the store, otherwise it runs over out after.
-/// With part, only that part of the output (conv2d_splits_output).
+/// With part, only that part of the output (conv2d_splits_output). scratch, with
+/// conv2d_forward_scratch elements (or null), serves a call for the whole output only: the
+/// parts of one output would share it.
 template <conv2d_geometry G, conv_kernel Choice, class T, class Op = reference::identity_op>
 void conv2d_forward(const T* in, const T* weight, const T* bias, T* out, std::size_t batch, const Op& op = {},
-                    output_part part = {}) noexcept {
+                    output_part part = {}, T* scratch = nullptr) noexcept {
     constexpr conv_kernel k = conv2d_forward_kernel<G, T, Choice>();
     constexpr bool fused = fusable_activation<Op> && k != conv_kernel::reference;
     if constexpr (!conv2d_splits_output<G, T, Choice, Op>) {
@@ -912,8 +1127,13 @@ void conv2d_forward(const T* in, const T* weight, const T* bias, T* out, std::si
     } else if constexpr (k == conv_kernel::direct) {
         if constexpr (conv2d_direct_by_channels<G, T>)
             conv2d_direct_channels<G, T>::run(in, weight, bias, out, batch, kop, part);
+        else if (conv2d_direct_by_flat<G, T> && conv2d_direct_flat<G, T>::on_stack && part.count == 1)
+            conv2d_direct_flat<G, T>::run(in, weight, bias, out, batch, kop);
+        else if (conv2d_direct_by_flat<G, T> && scratch != nullptr && part.count == 1)
+            conv2d_direct_flat<G, T>::run(in, weight, bias, out, batch, kop, scratch);
         else
-            conv2d_direct<G, T>::run(in, weight, bias, out, batch, kop, part);
+            conv2d_direct<G, T>::run(in, weight, bias, out, batch, kop, part,
+                                     conv2d_direct_by_flat<G, T> ? nullptr : scratch);
     } else {
         reference::conv2d_forward(G, in, weight, bias, out, batch);
     }
