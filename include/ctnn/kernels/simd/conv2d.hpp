@@ -15,6 +15,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <type_traits>
 
@@ -46,6 +47,28 @@ namespace detail {
 /// step got 5% slower.
 template <class A>
 inline constexpr std::size_t direct_block_registers = register_count<A> >= 32 ? 20 : register_count<A>;
+
+/// One kernel row of a direct kernel's register block: for each kernel column kx, the NV
+/// vectors at t + Taps[kx] + j * W times the weights w[i * WStride + kx], broadcast, into
+/// acc[i][j]. conv2d_direct and conv2d_direct_flat both run their taps through it: the
+/// same FMAs in the same order, so the same bits.
+template <std::size_t OB, std::size_t NV, std::size_t WStride, auto Taps, class A, class T>
+[[gnu::always_inline]] inline void kernel_row(const T* t, const T* w, vec<T, A> (&acc)[OB][NV]) noexcept {
+    using V = vec<T, A>;
+    constexpr std::size_t W = V::size;
+    static_for<Taps.size()>([&]<std::size_t kx>() CTNN_SIMD_INLINE {
+        V xv[NV];
+        static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
+            xv[j] = V::load_unaligned(t + Taps[kx] + j * W);
+            if constexpr (OB > 1) pin<A>(xv[j]);
+        });
+        static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
+            V wv(w[i * WStride + kx]);
+            if constexpr (NV > 1) pin<A>(wv);
+            static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE { acc[i][j] = fma<A>(wv, xv[j], acc[i][j]); });
+        });
+    });
+}
 } // namespace detail
 
 // An output_part (core/output_part.hpp) of a conv: the direct kernels take a range of output
@@ -154,6 +177,12 @@ struct conv2d_direct {
     static constexpr std::size_t nvec = tile_t::nvec;
     static constexpr bool fits = tile_t::fits;
     static constexpr detail::blocking blk = detail::choose_blocking(cout_g, nvec, detail::direct_block_registers<A>);
+    /// Where kernel column kx of a kernel row is in the tile, from the row's output column.
+    static constexpr auto column_taps = [] {
+        std::array<std::size_t, KW> at{};
+        for (std::size_t kx = 0; kx < KW; ++kx) at[kx] = tile_t::at(0, kx);
+        return at;
+    }();
     /// FMAs per sample, for the choice between the direct kernels.
     static constexpr double cost = static_cast<double>(cout_g * nvec * G.out_h * cin_g * KK * G.groups);
 
@@ -299,21 +328,7 @@ struct conv2d_direct {
             for (std::size_t ky = 0; ky < KH; ++ky) {
                 const T* tk = t + ky * KS;
                 const T* wk = wc + ky * KW;
-                detail::static_for<KW>([&]<std::size_t kx>() CTNN_SIMD_INLINE {
-                    constexpr std::size_t at = tile_t::at(0, kx);
-                    V xv[NV];
-                    detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
-                        xv[j] = V::load_unaligned(tk + at + j * W);
-                        if constexpr (OB > 1) detail::pin<A>(xv[j]);
-                    });
-                    detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
-                        V wv(wk[i * cin_g * KK + kx]);
-                        if constexpr (NV > 1) detail::pin<A>(wv);
-                        detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
-                            acc[i][j] = detail::fma<A>(wv, xv[j], acc[i][j]);
-                        });
-                    });
-                });
+                detail::kernel_row<OB, NV, cin_g * KK, column_taps, A>(tk, wk, acc);
             }
         }
         detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
@@ -365,6 +380,11 @@ struct conv2d_direct_flat {
         return (ky * G.dilation_h % SH * SW + kx * G.dilation_w % SW) * plane + ky * G.dilation_h / SH * L +
                kx * G.dilation_w / SW;
     }
+    static constexpr auto column_taps = [] {
+        std::array<std::size_t, KW> at{};
+        for (std::size_t kx = 0; kx < KW; ++kx) at[kx] = tap(0, kx);
+        return at;
+    }();
 
     /// Small enough for a stack tile (conv_tile_bytes): run() without scratch takes one.
     static constexpr bool on_stack = scratch_size * sizeof(T) <= conv_tile_bytes;
@@ -457,21 +477,7 @@ struct conv2d_direct_flat {
             for (std::size_t ky = 0; ky < KH; ++ky) {
                 const T* tk = t + tap(ky, 0);
                 const T* wk = wc + ky * KW;
-                detail::static_for<KW>([&]<std::size_t kx>() CTNN_SIMD_INLINE {
-                    constexpr std::size_t at = tap(0, kx);
-                    V xv[NV];
-                    detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
-                        xv[j] = V::load_unaligned(tk + at + j * W);
-                        if constexpr (OB > 1) detail::pin<A>(xv[j]);
-                    });
-                    detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
-                        V wv(wk[i * cin_g * KK + kx]);
-                        if constexpr (NV > 1) detail::pin<A>(wv);
-                        detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
-                            acc[i][j] = detail::fma<A>(wv, xv[j], acc[i][j]);
-                        });
-                    });
-                });
+                detail::kernel_row<OB, NV, cin_g * KK, column_taps, A>(tk, wk, acc);
             }
         }
         detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
@@ -1133,7 +1139,9 @@ void conv2d_forward(const T* in, const T* weight, const T* bias, T* out, std::si
             conv2d_direct_flat<G, T>::run(in, weight, bias, out, batch, kop, scratch);
         else
             conv2d_direct<G, T>::run(in, weight, bias, out, batch, kop, part,
-                                     conv2d_direct_by_flat<G, T> ? nullptr : scratch);
+                                     conv2d_direct_by_flat<G, T> || conv2d_forward_scratch<G, T, Choice> == 0
+                                         ? nullptr
+                                         : scratch);
     } else {
         reference::conv2d_forward(G, in, weight, bias, out, batch);
     }
