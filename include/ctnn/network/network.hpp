@@ -427,10 +427,12 @@ class basic_network {
     static void run_step(const T* params, const T* in, T* out, T* ws, std::size_t batch,
                          output_part part = {}) noexcept {
         constexpr std::size_t end = step_end(I);
+        // A head that takes an output part and scratch (conv2d) gets both; others run as planned.
+        constexpr bool takes_scratch = requires { layer<I>::forward_scratch_size; };
         T* scratch = step_scratch<I> != 0 ? ws + batch * plan.per_sample : nullptr;
         if constexpr (fused_into_previous[I]) {
             return;
-        } else if constexpr (end == I && !step_splits<I> && step_scratch<I> == 0) {
+        } else if constexpr (end == I && !takes_scratch) {
             run_entry<I>(plan, params, in, out, ws, batch);
         } else if constexpr (end == I) {
             layer<I>::forward(locate(plan.src[I], plan.src_offset[I], in, out, ws, batch),
@@ -441,7 +443,7 @@ class basic_network {
             T* dst = locate(plan.dst[end], plan.dst_offset[end], in, out, ws, batch);
             const T* w = params + param_offset[I];
             using last = layer<end>;
-            if constexpr (last::elementwise && (step_splits<I> || step_scratch<I> != 0)) { // conv2d + activation
+            if constexpr (last::elementwise && takes_scratch) { // conv2d + activation
                 layer<I>::forward_fused(src, dst, w, batch, last::op, part, scratch);
             } else if constexpr (last::elementwise) { // conv2d or dense + activation
                 layer<I>::forward_fused(src, dst, w, batch, last::op);

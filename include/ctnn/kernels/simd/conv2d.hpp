@@ -69,6 +69,23 @@ template <std::size_t OB, std::size_t NV, std::size_t WStride, auto Taps, class 
         });
     });
 }
+/// Len slots of column phase P of one padded input row of G: slot j holds input column
+/// j * stride_w + P - pad_left of row (zero outside the row). conv2d_row_tile and
+/// conv2d_direct_flat lay their tiles out with it.
+template <conv2d_geometry G, std::size_t Len, std::size_t P, class T>
+inline void fill_phase_row(T* dst, const T* row) noexcept {
+    constexpr std::size_t S = G.stride_w;
+    constexpr std::size_t lo = G.pad_left > P ? ceil_div(G.pad_left - P, S) : 0;
+    constexpr std::size_t end = G.in_w + G.pad_left > P ? ceil_div(G.in_w + G.pad_left - P, S) : 0;
+    constexpr std::size_t hi = max_of(lo, min_of(Len, end));
+    const T* src = row + (lo * S + P - G.pad_left);
+    std::fill_n(dst, lo, T(0));
+    if constexpr (S == 1)
+        std::copy_n(src, hi - lo, dst + lo);
+    else
+        for (std::size_t j = 0; j < hi - lo; ++j) dst[lo + j] = src[j * S];
+    std::fill_n(dst + hi, Len - hi, T(0));
+}
 } // namespace detail
 
 // An output_part (core/output_part.hpp) of a conv: the direct kernels take a range of output
@@ -143,24 +160,8 @@ struct conv2d_row_tile {
 
   private:
     static void fill_row(T* slot, const T* src) noexcept {
-        if constexpr (SW == 1) {
-            constexpr std::size_t count = detail::min_of(G.in_w, phase_len - G.pad_left);
-            std::fill_n(slot, G.pad_left, T(0));
-            std::copy_n(src, count, slot + G.pad_left);
-            std::fill_n(slot + G.pad_left + count, phase_len - G.pad_left - count, T(0));
-        } else {
-            detail::static_for<SW>([&]<std::size_t p>() {
-                // Slots [lo, hi) of phase p hold input columns j*S + p - pad inside the row.
-                constexpr std::size_t lo = G.pad_left > p ? detail::ceil_div(G.pad_left - p, SW) : 0;
-                constexpr std::size_t end = G.in_w + G.pad_left > p ? detail::ceil_div(G.in_w + G.pad_left - p, SW) : 0;
-                constexpr std::size_t hi = detail::max_of(lo, detail::min_of(phase_len, end));
-                T* dst = slot + p * phase_len;
-                const T* s = src + (lo * SW + p - G.pad_left);
-                std::fill_n(dst, lo, T(0));
-                for (std::size_t j = 0; j < hi - lo; ++j) dst[lo + j] = s[j * SW];
-                std::fill_n(dst + hi, phase_len - hi, T(0));
-            });
-        }
+        detail::static_for<SW>(
+            [&]<std::size_t p>() { detail::fill_phase_row<G, phase_len, p>(slot + p * phase_len, src); });
     }
 };
 
@@ -392,10 +393,10 @@ struct conv2d_direct_flat {
     /// out = op(conv(in) + bias), the whole output, in a stack tile (on_stack only).
     template <class Op = reference::identity_op>
     static void run(const T* in, const T* weight, const T* bias, T* out, std::size_t batch, const Op& op = {}) noexcept {
-        if constexpr (on_stack) {
-            alignas(64) T scratch[scratch_size];
-            run(in, weight, bias, out, batch, op, scratch);
-        }
+        static_assert(on_stack, "ctnn::kernels::simd::conv2d_direct_flat: this tile exceeds the stack budget; "
+                                "pass scratch_size elements of scratch");
+        alignas(64) T scratch[scratch_size];
+        run(in, weight, bias, out, batch, op, scratch);
     }
 
     /// out = op(conv(in) + bias), the whole output; scratch holds scratch_size elements.
@@ -430,26 +431,14 @@ struct conv2d_direct_flat {
         for (std::size_t c = 0; c < cin_g; ++c)
             detail::static_for<SH>([&]<std::size_t pv>() {
                 detail::static_for<SW>([&]<std::size_t ph>() {
-                    // Slots [lo, hi) of a row of phase ph hold input columns j*SW + ph - pad_left.
-                    constexpr std::size_t lo = G.pad_left > ph ? detail::ceil_div(G.pad_left - ph, SW) : 0;
-                    constexpr std::size_t end =
-                        G.in_w + G.pad_left > ph ? detail::ceil_div(G.in_w + G.pad_left - ph, SW) : 0;
-                    constexpr std::size_t hi = detail::max_of(lo, detail::min_of(L, end));
                     T* p = image + c * channel_stride + (pv * SW + ph) * plane;
                     for (std::size_t i = 0; i < plane_rows; ++i) {
                         const auto iy = static_cast<std::ptrdiff_t>(i * SH + pv) - static_cast<std::ptrdiff_t>(G.pad_top);
-                        T* dst = p + i * L;
-                        if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(G.in_h)) {
-                            std::fill_n(dst, L, T(0));
-                            continue;
-                        }
-                        const T* s = x + c * in_plane + static_cast<std::size_t>(iy) * G.in_w + (lo * SW + ph - G.pad_left);
-                        std::fill_n(dst, lo, T(0));
-                        if constexpr (SW == 1)
-                            std::copy_n(s, hi - lo, dst + lo);
+                        if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(G.in_h))
+                            std::fill_n(p + i * L, L, T(0));
                         else
-                            for (std::size_t j = 0; j < hi - lo; ++j) dst[lo + j] = s[j * SW];
-                        std::fill_n(dst + hi, L - hi, T(0));
+                            detail::fill_phase_row<G, L, ph>(p + i * L,
+                                                             x + c * in_plane + static_cast<std::size_t>(iy) * G.in_w);
                     }
                 });
             });
@@ -1133,15 +1122,15 @@ void conv2d_forward(const T* in, const T* weight, const T* bias, T* out, std::si
     } else if constexpr (k == conv_kernel::direct) {
         if constexpr (conv2d_direct_by_channels<G, T>)
             conv2d_direct_channels<G, T>::run(in, weight, bias, out, batch, kop, part);
-        else if (conv2d_direct_by_flat<G, T> && conv2d_direct_flat<G, T>::on_stack && part.count == 1)
-            conv2d_direct_flat<G, T>::run(in, weight, bias, out, batch, kop);
-        else if (conv2d_direct_by_flat<G, T> && scratch != nullptr && part.count == 1)
-            conv2d_direct_flat<G, T>::run(in, weight, bias, out, batch, kop, scratch);
-        else
+        else if constexpr (!conv2d_direct_by_flat<G, T>)
             conv2d_direct<G, T>::run(in, weight, bias, out, batch, kop, part,
-                                     conv2d_direct_by_flat<G, T> || conv2d_forward_scratch<G, T, Choice> == 0
-                                         ? nullptr
-                                         : scratch);
+                                     conv2d_forward_scratch<G, T, Choice> != 0 ? scratch : nullptr);
+        else if (part.count != 1 || (!conv2d_direct_flat<G, T>::on_stack && scratch == nullptr))
+            conv2d_direct<G, T>::run(in, weight, bias, out, batch, kop, part); // the flat kernel's bits, no scratch
+        else if constexpr (conv2d_direct_flat<G, T>::on_stack)
+            conv2d_direct_flat<G, T>::run(in, weight, bias, out, batch, kop);
+        else
+            conv2d_direct_flat<G, T>::run(in, weight, bias, out, batch, kop, scratch);
     } else {
         reference::conv2d_forward(G, in, weight, bias, out, batch);
     }
