@@ -154,7 +154,7 @@ void training(benchmark::State& state, std::size_t batch, std::size_t threads = 
         ctnn::softmax_cross_entropy::evaluate<Net, unsigned>(ctnn::train_output<Net>(ws, batch, in.data()), labels,
                                                              batch, ws.delta(0));
         ctnn::backward<Net, ctnn::softmax_cross_entropy::start_entry<Net>>(*params, in.data(), batch, ws, ctx, pool);
-        opt.step(params->values, ws.gradients());
+        opt.step(params->values, ws.gradients(), pool);
     };
     one_step();
     for (auto _ : state) {

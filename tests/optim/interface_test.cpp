@@ -1,11 +1,15 @@
-// The optimizers' shared interface: trainable ranges, non-trainable tensors left alone,
-// the optimizer_for concept, option checks, learning-rate changes, reset and copies.
+// The optimizers' shared interface: trainable ranges and their pieces, non-trainable
+// tensors left alone, steps over a thread pool, the optimizer_for concept, option checks,
+// learning-rate changes, reset and copies.
+#include <ctnn/core/thread_pool.hpp>
 #include <ctnn/train/optimizer.hpp>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -38,20 +42,50 @@ TEST(TrainableRanges, LeaveOutNonTrainableTensors) {
     EXPECT_EQ(r[1], (param_range{16, 4})); // batch-norm weight and bias; not its running statistics
 }
 
-// Runs a few steps on fake_bn_net with gradients everywhere (NaN in the gaps), then checks
-// that every trainable value moved and nothing else changed.
-template <class Optimizer>
-void expect_only_trainable_changed(Optimizer opt) {
-    std::vector<double> params = ctnn::test::random_vector<double>(fake_bn_net::param_storage, 3);
-    const std::vector<double> before = params;
-    std::vector<double> grads = ctnn::test::random_vector<double>(fake_bn_net::param_storage, 4, 0.5, 1.5);
-    const auto gap = ctnn::test::gap_mask<fake_bn_net>();
-    for (std::size_t i = 0; i < grads.size(); ++i)
-        if (gap[i]) grads[i] = std::numeric_limits<double>::quiet_NaN();
-    for (int s = 0; s < 3; ++s) opt.step(params, grads);
+TEST(TrainablePieces, CutEachRangeInBlockOrder) {
+    // golden_d's ranges {0, 4} and {8, 18} in pieces of at most 5.
+    constexpr auto p = ctnn::trainable_pieces<golden_d, 5>();
+    static_assert(p.size() == 5);
+    EXPECT_EQ(p[0], (param_range{0, 4}));
+    EXPECT_EQ(p[1], (param_range{8, 5}));
+    EXPECT_EQ(p[2], (param_range{13, 5}));
+    EXPECT_EQ(p[3], (param_range{18, 5}));
+    EXPECT_EQ(p[4], (param_range{23, 3}));
+    // A piece as long as a range: one piece per range.
+    static_assert(ctnn::trainable_pieces<golden_d, 18>().size() == 2);
+    static_assert(ctnn::trainable_pieces<golden_d, 17>().size() == 3);
+}
 
-    std::vector<bool> trainable(fake_bn_net::param_storage, false);
-    for (const param_range r : ctnn::trainable_ranges<fake_bn_net>())
+/// More trainable values than one piece (optimizer_piece) holds, in two ranges with a gap:
+/// conv 7x3x3x3 + 7 = 196 values, dense 343x37 + 37 = 12728 values (four pieces, the last
+/// of 440).
+using wide_net = ctnn::basic_network<float, ctnn::input<3, 9, 9>, ctnn::conv2d<7, 3>, ctnn::flatten, ctnn::dense<37>>;
+
+TEST(TrainablePieces, DefaultPieceSplitsAWideNetwork) {
+    constexpr auto r = ctnn::trainable_ranges<wide_net>();
+    constexpr auto p = ctnn::trainable_pieces<wide_net>();
+    static_assert(r.size() == 2 && r[0].size == 196 && r[1].size == 12728);
+    static_assert(ctnn::optimizer_piece == 4096 && p.size() == 5);
+    EXPECT_EQ(p[0], r[0]);
+    for (std::size_t k = 1; k < 4; ++k) EXPECT_EQ(p[k], (param_range{r[1].offset + (k - 1) * 4096, 4096}));
+    EXPECT_EQ(p[4], (param_range{r[1].offset + 3 * 4096, 440}));
+}
+
+// Runs a few steps on Net with gradients everywhere (NaN in the gaps), then checks that
+// every trainable value moved and nothing else changed.
+template <class Net, class Optimizer>
+void expect_only_trainable_changed(Optimizer opt, ctnn::thread_pool* pool = nullptr) {
+    using T = typename Net::value_type;
+    std::vector<T> params = ctnn::test::random_vector<T>(Net::param_storage, 3);
+    const std::vector<T> before = params;
+    std::vector<T> grads = ctnn::test::random_vector<T>(Net::param_storage, 4, 0.5, 1.5);
+    const auto gap = ctnn::test::gap_mask<Net>();
+    for (std::size_t i = 0; i < grads.size(); ++i)
+        if (gap[i]) grads[i] = std::numeric_limits<T>::quiet_NaN();
+    for (int s = 0; s < 3; ++s) opt.step(params, grads, pool);
+
+    std::vector<bool> trainable(Net::param_storage, false);
+    for (const param_range r : ctnn::trainable_ranges<Net>())
         for (std::size_t i = r.offset; i < r.offset + r.size; ++i) trainable[i] = true;
     for (std::size_t i = 0; i < params.size(); ++i) {
         if (trainable[i])
@@ -62,12 +96,57 @@ void expect_only_trainable_changed(Optimizer opt) {
 }
 
 TEST(Optimizers, TouchOnlyTrainableTensors) {
-    expect_only_trainable_changed(ctnn::sgd<fake_bn_net>({.learning_rate = 0.1, .weight_decay = 0.1}));
-    expect_only_trainable_changed(ctnn::sgd<fake_bn_net>({.learning_rate = 0.1, .momentum = 0.9, .nesterov = true}));
-    expect_only_trainable_changed(ctnn::adagrad<fake_bn_net>());
-    expect_only_trainable_changed(ctnn::adadelta<fake_bn_net>());
-    expect_only_trainable_changed(ctnn::rmsprop<fake_bn_net>({.momentum = 0.5, .centered = true}));
-    expect_only_trainable_changed(ctnn::adam<fake_bn_net>({.amsgrad = true}));
+    using net = fake_bn_net;
+    expect_only_trainable_changed<net>(ctnn::sgd<net>({.learning_rate = 0.1, .weight_decay = 0.1}));
+    expect_only_trainable_changed<net>(ctnn::sgd<net>({.learning_rate = 0.1, .momentum = 0.9, .nesterov = true}));
+    expect_only_trainable_changed<net>(ctnn::adagrad<net>());
+    expect_only_trainable_changed<net>(ctnn::adadelta<net>());
+    expect_only_trainable_changed<net>(ctnn::rmsprop<net>({.momentum = 0.5, .centered = true}));
+    expect_only_trainable_changed<net>(ctnn::adam<net>({.amsgrad = true}));
+}
+
+TEST(Optimizers, OverAPoolTouchEveryPieceAndNothingElse) {
+    using net = wide_net;
+    ctnn::thread_pool pool(2);
+    expect_only_trainable_changed<net>(ctnn::sgd<net>({.learning_rate = 0.1, .weight_decay = 0.1}), &pool);
+    expect_only_trainable_changed<net>(ctnn::sgd<net>({.learning_rate = 0.1, .momentum = 0.9}), &pool);
+    expect_only_trainable_changed<net>(ctnn::adagrad<net>(), &pool);
+    expect_only_trainable_changed<net>(ctnn::adadelta<net>(), &pool);
+    expect_only_trainable_changed<net>(ctnn::rmsprop<net>({.momentum = 0.5, .centered = true}), &pool);
+    expect_only_trainable_changed<net>(ctnn::adam<net>({.amsgrad = true}), &pool);
+}
+
+// Steps on a pool of 1, 2 and 3 threads give the bits of steps without one: parameters and
+// state, over five steps with changing gradients.
+template <class Optimizer>
+void expect_same_bits_on_any_pool(const typename Optimizer::options& o) {
+    using net = wide_net;
+    const std::vector<float> start = ctnn::test::random_vector<float>(net::param_storage, 11);
+    std::vector<std::vector<float>> grads;
+    for (unsigned s = 0; s < 5; ++s) grads.push_back(ctnn::test::random_vector<float>(net::param_storage, 12 + s));
+    Optimizer serial(o);
+    std::vector<float> expected = start;
+    for (const auto& g : grads) serial.step(expected, g);
+    for (std::size_t threads : {1, 2, 3}) {
+        ctnn::thread_pool pool(threads);
+        Optimizer pooled(o);
+        std::vector<float> got = start;
+        for (const auto& g : grads) pooled.step(got, g, &pool);
+        EXPECT_EQ(got, expected) << threads << " threads";
+        EXPECT_TRUE(std::equal(pooled.state().begin(), pooled.state().end(), serial.state().begin(),
+                               serial.state().end()))
+            << threads << " threads: optimizer state";
+        EXPECT_EQ(pooled.steps(), serial.steps());
+    }
+}
+
+TEST(Optimizers, SameBitsOnAnyPool) {
+    expect_same_bits_on_any_pool<ctnn::sgd<wide_net>>({.learning_rate = 0.1, .momentum = 0.9, .dampening = 0.2});
+    expect_same_bits_on_any_pool<ctnn::sgd<wide_net>>({.learning_rate = 0.1, .momentum = 0.9, .nesterov = true});
+    expect_same_bits_on_any_pool<ctnn::adagrad<wide_net>>({.lr_decay = 0.1, .initial_accumulator_value = 0.5});
+    expect_same_bits_on_any_pool<ctnn::adadelta<wide_net>>({.weight_decay = 0.01});
+    expect_same_bits_on_any_pool<ctnn::rmsprop<wide_net>>({.momentum = 0.5, .centered = true});
+    expect_same_bits_on_any_pool<ctnn::adam<wide_net>>({.weight_decay = 0.01, .amsgrad = true});
 }
 
 static_assert(ctnn::optimizer_for<ctnn::sgd<golden_d>, golden_d>);

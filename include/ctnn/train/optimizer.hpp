@@ -9,6 +9,10 @@
 // never read as parameters nor written. State is one aligned allocation made at
 // construction; step() allocates nothing. Hyperparameters are held in double, turned into
 // the element type once per step, and each range is one plain loop the compiler can vectorize.
+//
+// Threads: step(params, grads, pool) cuts the trainable ranges into pieces of at most
+// optimizer_piece elements (trainable_pieces) and runs them over the caller's thread pool.
+// Every update is element by element, so the result is the same bits whatever the pool.
 #pragma once
 
 #include <algorithm>
@@ -27,6 +31,7 @@
 
 #include "../core/config.hpp"
 #include "../core/layer.hpp"
+#include "../core/thread_pool.hpp"
 
 namespace ctnn {
 
@@ -71,6 +76,28 @@ constexpr auto trainable_ranges() {
     constexpr auto r = detail::collect_trainable_ranges<Net>();
     std::array<param_range, r.count> out{};
     for (std::size_t i = 0; i < r.count; ++i) out[i] = r.ranges[i];
+    return out;
+}
+
+/// Elements of one task of an optimizer step over a thread pool: 4096 floats are 16 KB per
+/// array, a few microseconds of an update, several times a task's hand-over.
+inline constexpr std::size_t optimizer_piece = 4096;
+
+/// trainable_ranges<Net>() cut into pieces of at most Piece elements, in block order (each
+/// range's last piece shorter): the tasks of an optimizer step over a thread pool.
+template <class Net, std::size_t Piece = optimizer_piece>
+constexpr auto trainable_pieces() {
+    static_assert(Piece > 0);
+    constexpr auto ranges = trainable_ranges<Net>();
+    constexpr std::size_t count = [] {
+        std::size_t c = 0;
+        for (const param_range r : trainable_ranges<Net>()) c += (r.size + Piece - 1) / Piece;
+        return c;
+    }();
+    std::array<param_range, count> out{};
+    std::size_t k = 0;
+    for (const param_range r : ranges)
+        for (std::size_t at = 0; at < r.size; at += Piece) out[k++] = {r.offset + at, std::min(Piece, r.size - at)};
     return out;
 }
 
@@ -158,7 +185,18 @@ class optimizer_base {
 
   protected:
     using T = value_type;
-    static constexpr auto ranges = trainable_ranges<Net>();
+    static constexpr auto pieces = trainable_pieces<Net>();
+
+    /// f(offset, size) for every piece of the trainable ranges: over the pool when given,
+    /// else in block order on this thread.
+    template <class F>
+    static void for_each_piece(thread_pool* pool, F&& f) {
+        auto task = [&](std::size_t k) { f(pieces[k].offset, pieces[k].size); };
+        if (pool != nullptr)
+            pool->for_each_index(pieces.size(), task);
+        else
+            for (std::size_t k = 0; k < pieces.size(); ++k) task(k);
+    }
 
     optimizer_base(const char* name, double lr, std::size_t slots)
         : name_(name), lr_(lr), slots_(slots), size_(slots * Net::param_storage),
@@ -197,7 +235,7 @@ class optimizer_base {
 /// seeds the buffer with the gradient), dampening, and Nesterov.
 ///
 ///     ctnn::sgd<net> opt({.learning_rate = 0.1, .momentum = 0.9, .nesterov = true});
-///     opt.step(params.values, ws.gradients());
+///     opt.step(params.values, ws.gradients());        // or (..., &pool): pieces over a thread_pool
 template <class Net>
 class sgd : public detail::optimizer_base<Net> {
     using base = detail::optimizer_base<Net>;
@@ -216,20 +254,19 @@ class sgd : public detail::optimizer_base<Net> {
     const options& settings() const noexcept { return o_; }
     void reset() noexcept { this->clear(T(0)); }
 
-    void step(std::span<T> params, std::span<const T> grads) {
+    void step(std::span<T> params, std::span<const T> grads, thread_pool* pool = nullptr) {
         this->check_sizes(params.size(), grads.size());
         const T lr = static_cast<T>(this->lr_), wd = static_cast<T>(o_.weight_decay);
         const T mu = static_cast<T>(o_.momentum), keep = static_cast<T>(1 - o_.dampening);
         const bool first = this->steps_ == 0;
-        for (const param_range r : base::ranges) {
-            T* p = params.data() + r.offset;
-            const T* g = grads.data() + r.offset;
-            const std::size_t n = r.size;
+        base::for_each_piece(pool, [&](std::size_t offset, std::size_t n) {
+            T* p = params.data() + offset;
+            const T* g = grads.data() + offset;
             if (o_.momentum == 0) {
                 for (std::size_t i = 0; i < n; ++i) p[i] -= lr * (g[i] + wd * p[i]);
-                continue;
+                return;
             }
-            T* buf = this->slot(0) + r.offset;
+            T* buf = this->slot(0) + offset;
             if (first)
                 for (std::size_t i = 0; i < n; ++i) buf[i] = g[i] + wd * p[i];
             else
@@ -238,7 +275,7 @@ class sgd : public detail::optimizer_base<Net> {
                 for (std::size_t i = 0; i < n; ++i) p[i] -= lr * ((g[i] + wd * p[i]) + mu * buf[i]);
             else
                 for (std::size_t i = 0; i < n; ++i) p[i] -= lr * buf[i];
-        }
+        });
         ++this->steps_;
     }
 
@@ -267,21 +304,21 @@ class adagrad : public detail::optimizer_base<Net> {
     const options& settings() const noexcept { return o_; }
     void reset() noexcept { this->clear(static_cast<T>(o_.initial_accumulator_value)); }
 
-    void step(std::span<T> params, std::span<const T> grads) {
+    void step(std::span<T> params, std::span<const T> grads, thread_pool* pool = nullptr) {
         this->check_sizes(params.size(), grads.size());
         ++this->steps_;
         const double clr = this->lr_ / (1 + static_cast<double>(this->steps_ - 1) * o_.lr_decay);
         const T neg_clr = static_cast<T>(-clr), wd = static_cast<T>(o_.weight_decay), eps = static_cast<T>(o_.eps);
-        for (const param_range r : base::ranges) {
-            T* p = params.data() + r.offset;
-            const T* g = grads.data() + r.offset;
-            T* sum = this->slot(0) + r.offset;
-            for (std::size_t i = 0; i < r.size; ++i) {
+        base::for_each_piece(pool, [&](std::size_t offset, std::size_t n) {
+            T* p = params.data() + offset;
+            const T* g = grads.data() + offset;
+            T* sum = this->slot(0) + offset;
+            for (std::size_t i = 0; i < n; ++i) {
                 const T gi = g[i] + wd * p[i];
                 sum[i] += gi * gi;
                 p[i] += neg_clr * gi / (std::sqrt(sum[i]) + eps);
             }
-        }
+        });
     }
 
   private:
@@ -306,23 +343,23 @@ class adadelta : public detail::optimizer_base<Net> {
     const options& settings() const noexcept { return o_; }
     void reset() noexcept { this->clear(T(0)); }
 
-    void step(std::span<T> params, std::span<const T> grads) {
+    void step(std::span<T> params, std::span<const T> grads, thread_pool* pool = nullptr) {
         this->check_sizes(params.size(), grads.size());
         const T neg_lr = static_cast<T>(-this->lr_), wd = static_cast<T>(o_.weight_decay);
         const T rho = static_cast<T>(o_.rho), one_minus_rho = static_cast<T>(1 - o_.rho), eps = static_cast<T>(o_.eps);
-        for (const param_range r : base::ranges) {
-            T* p = params.data() + r.offset;
-            const T* g = grads.data() + r.offset;
-            T* square_avg = this->slot(0) + r.offset;
-            T* acc_delta = this->slot(1) + r.offset;
-            for (std::size_t i = 0; i < r.size; ++i) {
+        base::for_each_piece(pool, [&](std::size_t offset, std::size_t n) {
+            T* p = params.data() + offset;
+            const T* g = grads.data() + offset;
+            T* square_avg = this->slot(0) + offset;
+            T* acc_delta = this->slot(1) + offset;
+            for (std::size_t i = 0; i < n; ++i) {
                 const T gi = g[i] + wd * p[i];
                 square_avg[i] = square_avg[i] * rho + one_minus_rho * gi * gi;
                 const T delta = std::sqrt(acc_delta[i] + eps) / std::sqrt(square_avg[i] + eps) * gi;
                 acc_delta[i] = acc_delta[i] * rho + one_minus_rho * delta * delta;
                 p[i] += neg_lr * delta;
             }
-        }
+        });
         ++this->steps_;
     }
 
@@ -350,19 +387,18 @@ class rmsprop : public detail::optimizer_base<Net> {
     const options& settings() const noexcept { return o_; }
     void reset() noexcept { this->clear(T(0)); }
 
-    void step(std::span<T> params, std::span<const T> grads) {
+    void step(std::span<T> params, std::span<const T> grads, thread_pool* pool = nullptr) {
         this->check_sizes(params.size(), grads.size());
         const T lr = static_cast<T>(this->lr_), wd = static_cast<T>(o_.weight_decay), eps = static_cast<T>(o_.eps);
         const T alpha = static_cast<T>(o_.alpha), one_minus_alpha = static_cast<T>(1 - o_.alpha);
         const T mu = static_cast<T>(o_.momentum);
         const bool momentum = o_.momentum > 0;
-        for (const param_range r : base::ranges) {
-            T* p = params.data() + r.offset;
-            const T* g = grads.data() + r.offset;
-            T* square_avg = this->slot(0) + r.offset;
-            T* buf = momentum ? this->slot(1) + r.offset : nullptr;
-            T* grad_avg = o_.centered ? this->slot(momentum ? 2 : 1) + r.offset : nullptr;
-            const std::size_t n = r.size;
+        base::for_each_piece(pool, [&](std::size_t offset, std::size_t n) {
+            T* p = params.data() + offset;
+            const T* g = grads.data() + offset;
+            T* square_avg = this->slot(0) + offset;
+            T* buf = momentum ? this->slot(1) + offset : nullptr;
+            T* grad_avg = o_.centered ? this->slot(momentum ? 2 : 1) + offset : nullptr;
             auto update = [&](auto centered, auto with_momentum) {
                 for (std::size_t i = 0; i < n; ++i) {
                     const T gi = g[i] + wd * p[i];
@@ -388,7 +424,7 @@ class rmsprop : public detail::optimizer_base<Net> {
                 momentum ? update(yes{}, yes{}) : update(yes{}, no{});
             else
                 momentum ? update(no{}, yes{}) : update(no{}, no{});
-        }
+        });
         ++this->steps_;
     }
 
@@ -415,7 +451,7 @@ class adam : public detail::optimizer_base<Net> {
     const options& settings() const noexcept { return o_; }
     void reset() noexcept { this->clear(T(0)); }
 
-    void step(std::span<T> params, std::span<const T> grads) {
+    void step(std::span<T> params, std::span<const T> grads, thread_pool* pool = nullptr) {
         this->check_sizes(params.size(), grads.size());
         ++this->steps_;
         const double t = static_cast<double>(this->steps_);
@@ -425,14 +461,13 @@ class adam : public detail::optimizer_base<Net> {
         const T wd = static_cast<T>(o_.weight_decay), eps = static_cast<T>(o_.eps);
         const T beta1 = static_cast<T>(o_.beta1), one_minus_beta1 = static_cast<T>(1 - o_.beta1);
         const T beta2 = static_cast<T>(o_.beta2), one_minus_beta2 = static_cast<T>(1 - o_.beta2);
-        for (const param_range r : base::ranges) {
-            T* p = params.data() + r.offset;
-            const T* g = grads.data() + r.offset;
-            T* m = this->slot(0) + r.offset;
-            T* v = this->slot(1) + r.offset;
-            const std::size_t n = r.size;
+        base::for_each_piece(pool, [&](std::size_t offset, std::size_t n) {
+            T* p = params.data() + offset;
+            const T* g = grads.data() + offset;
+            T* m = this->slot(0) + offset;
+            T* v = this->slot(1) + offset;
             if (o_.amsgrad) {
-                T* v_max = this->slot(2) + r.offset;
+                T* v_max = this->slot(2) + offset;
                 for (std::size_t i = 0; i < n; ++i) {
                     const T gi = g[i] + wd * p[i];
                     m[i] = m[i] * beta1 + one_minus_beta1 * gi;
@@ -448,7 +483,7 @@ class adam : public detail::optimizer_base<Net> {
                     p[i] += neg_step_size * m[i] / (std::sqrt(v[i]) / correction2_sqrt + eps);
                 }
             }
-        }
+        });
     }
 
   private:

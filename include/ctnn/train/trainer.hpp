@@ -122,7 +122,12 @@ class trainer {
                 train_stats += Loss::template evaluate<Net, Target>(
                     train_output<Net>(ws, n, batch_in.data()), std::span<const Target>(batch_targets), n, ws.delta(0));
                 backward<Net, Loss::template start_entry<Net>>(params_, batch_in.data(), n, ws, ctx, &pool);
-                optimizer.step(std::span<T>(params_.values), std::span<const T>(ws.gradients()));
+                const std::span<T> values(params_.values);
+                const std::span<const T> grads(ws.gradients());
+                if constexpr (requires { optimizer.step(values, grads, &pool); })
+                    optimizer.step(values, grads, &pool); // ctnn's optimizers: pieces over the pool
+                else
+                    optimizer.step(values, grads);
                 if (bar) progress(epoch, first + n, train.count, start, train_stats);
             }
             epoch_record r;
