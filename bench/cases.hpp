@@ -8,6 +8,8 @@
 #include <ctnn/ctnn.hpp>
 
 #include <cstddef>
+#include <random>
+#include <vector>
 
 namespace ctnn::bench {
 
@@ -31,6 +33,15 @@ inline constexpr conv_problem c5{"c5", 1, 64, 56, 56, 256, 1, 1, 0};
 inline constexpr conv_problem c6{"c6", 32, 32, 32, 32, 32, 3, 1, 1};
 inline constexpr pool_problem p1{"p1", 1, 64, 56, 56};
 inline constexpr pool_problem p2{"p2", 1, 64, 56, 56};
+
+/// n values uniform in [-1, 1) from a fixed seed: inputs and parameters of the cases.
+inline std::vector<float> random_values(std::size_t n, unsigned seed) {
+    std::mt19937 gen(seed);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    std::vector<float> v(n);
+    for (auto& x : v) x = u(gen);
+    return v;
+}
 
 /// The ctnn layer of a conv_problem.
 template <const conv_problem& P>

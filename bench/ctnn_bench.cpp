@@ -18,7 +18,6 @@
 #include <ctnn/train/optimizer.hpp>
 
 #include <memory>
-#include <random>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -34,14 +33,6 @@ constexpr const char* impl = "ctnn-reference";
 #else
 constexpr const char* impl = "ctnn";
 #endif
-
-std::vector<float> random_values(std::size_t n, unsigned seed) {
-    std::mt19937 gen(seed);
-    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-    std::vector<float> v(n);
-    for (auto& x : v) x = u(gen);
-    return v;
-}
 
 void set_rate(benchmark::State& state, double flops_per_iteration) {
     state.counters["GFLOP/s"] =

@@ -53,7 +53,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <random>
 #include <vector>
 
 #include "../cases.hpp"
@@ -61,6 +60,7 @@
 namespace {
 
 namespace simd = ctnn::kernels::simd;
+using ctnn::bench::random_values;
 using A = simd::default_arch;
 using V = simd::vec<float, A>;
 constexpr std::size_t W = V::size;
@@ -171,14 +171,6 @@ struct conv_by_output_channels {
         }
     }
 };
-
-std::vector<float> random_values(std::size_t n, unsigned seed) {
-    std::mt19937 gen(seed);
-    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-    std::vector<float> v(n);
-    for (auto& x : v) x = u(gen);
-    return v;
-}
 
 template <const ctnn::bench::conv_problem& Case, std::size_t P, std::size_t OBV>
 void by_output_channels(benchmark::State& state) {
