@@ -14,12 +14,13 @@
 // vectors of output channels; per tap, OBV aligned weight loads and NP broadcast FMAs. Sums
 // start from the bias and run over (c, ky, kx) in conv2d_direct's order, so the output is
 // the same bits as ctnn's kernels (the maxdiff counter checks it against the layer).
-// Output: NCHW through a stack tile transposed with scalar moves (mode bit 2 clear), or the
-// blocked layout nChw16c straight from the registers (mode bit 2 set: what a following
-// layer reading that layout would get; maxdiff is then not checked, -1).
+// Output: NCHW through a stack tile transposed with scalar moves, or the blocked layout
+// (16 channels interleaved, nChw16c with AVX-512) straight from the registers: what a
+// following layer reading that layout would get (maxdiff is then not checked: -1).
 //
-// Modes (the benchmark's argument): bit 0 fills the padded planes in the timed loop; bit 1
-// writes the blocked output; bit 2 packs the weights in the timed loop.
+// Modes (the benchmark's argument, a bit set): 1 fills the padded planes in the timed loop;
+// 2 writes the blocked output instead of NCHW; 4 packs the weights in the timed loop. So
+// /1 is an NCHW-in/out kernel, /2 the compute alone into the blocked layout, /5 all of it.
 //
 // Findings (2026-11-28, AMD EPYC Zen 4 class, 2 vCPUs, AVX-512 through 256-bit units, FMA
 // peak ~117 GFLOP/s; one run, medians of 3; bench/run the same hour: oneDNN c3 1965 us,
