@@ -170,4 +170,16 @@ class thread_pool {
     std::size_t first_ = 0, count_ = 0; // the round's first index and its count
 };
 
+namespace detail {
+/// Runs f(k) for k in [0, tasks) over the pool, or inline and in order without one (the
+/// training passes and the optimizer steps, which take an optional pool).
+template <class F>
+void for_each_task(thread_pool* pool, std::size_t tasks, F&& f) {
+    if (pool != nullptr)
+        pool->for_each_index(tasks, f);
+    else
+        for (std::size_t k = 0; k < tasks; ++k) f(k);
+}
+} // namespace detail
+
 } // namespace ctnn

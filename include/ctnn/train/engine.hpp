@@ -217,15 +217,6 @@ void check_training_batch(std::size_t batch, std::size_t capacity) {
 } // namespace detail
 
 namespace detail {
-/// Runs f(k) for k in [0, tasks) over the pool (or inline, in order).
-template <class F>
-void for_each_task(thread_pool* pool, std::size_t tasks, F&& f) {
-    if (pool != nullptr)
-        pool->for_each_index(tasks, f);
-    else
-        for (std::size_t k = 0; k < tasks; ++k) f(k);
-}
-
 /// Runs f(c, first, count) for each chunk c of the batch over the pool (or inline).
 template <class F>
 void for_each_chunk(thread_pool* pool, std::size_t batch, F&& f) {

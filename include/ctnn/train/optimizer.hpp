@@ -191,11 +191,7 @@ class optimizer_base {
     /// else in block order on this thread.
     template <class F>
     static void for_each_piece(thread_pool* pool, F&& f) {
-        auto task = [&](std::size_t k) { f(pieces[k].offset, pieces[k].size); };
-        if (pool != nullptr)
-            pool->for_each_index(pieces.size(), task);
-        else
-            for (std::size_t k = 0; k < pieces.size(); ++k) task(k);
+        for_each_task(pool, pieces.size(), [&](std::size_t k) { f(pieces[k].offset, pieces[k].size); });
     }
 
     optimizer_base(const char* name, double lr, std::size_t slots)
