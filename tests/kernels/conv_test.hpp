@@ -60,8 +60,9 @@ void expect_forward_parts(std::size_t batch, unsigned seed) {
 
 /// The kernels that take scratch give the bits of conv2d_direct without it, and write
 /// only their scratch and output: conv2d_direct_flat (on every shape, whatever the cost
-/// model prefers), conv2d_direct with the padded image in scratch, and conv2d_forward
-/// with conv2d_forward_scratch elements against conv2d_forward without.
+/// model prefers; with its bands and in bands of one register block), conv2d_direct with
+/// the padded image in scratch, and conv2d_forward with conv2d_forward_scratch elements
+/// against conv2d_forward without.
 template <class T, class L>
 void expect_forward_scratch(std::size_t batch, unsigned seed) {
     constexpr conv2d_geometry g = L::geometry;
@@ -84,6 +85,12 @@ void expect_forward_scratch(std::size_t batch, unsigned seed) {
             guarded<T> scratch(flat::scratch_size, T(555)), got(batch * g.out_size(), T(777));
             flat::run(in.data(), params.data(), bias, got.get(), batch, leaky, scratch.get());
             same_bits(want, got, scratch, "conv2d_direct_flat");
+        }
+        {
+            using banded = kernels::simd::conv2d_direct_flat<g, T, kernels::simd::default_arch, 0>;
+            guarded<T> scratch(banded::scratch_size, T(555)), got(batch * g.out_size(), T(777));
+            banded::run(in.data(), params.data(), bias, got.get(), batch, leaky, scratch.get());
+            same_bits(want, got, scratch, "conv2d_direct_flat in bands of one register block");
         }
         {
             guarded<T> scratch(direct::image_size, T(555)), got(batch * g.out_size(), T(777));

@@ -36,6 +36,11 @@ namespace ctnn::kernels::simd {
 /// weights of conv2d_direct_channels).
 inline constexpr std::size_t conv_tile_bytes = 16384;
 
+/// Bytes of input one band of conv2d_direct_flat reads (every channel of a band of
+/// positions): within half of the smallest L2 of this machine's kinds (512 KB per core on
+/// Zen 3), so a band stays in L2 while every block of output channels runs over it.
+inline constexpr std::size_t conv_band_bytes = 256 * 1024;
+
 namespace detail {
 /// What a register block of the direct kernels may take of the registers: with AVX-512's
 /// 32, at most 20 (16 accumulators). The cost model alone picks blocks g++ 12 -O3 cannot
@@ -351,7 +356,13 @@ struct conv2d_direct {
 /// without the junk, op applied. Same FMAs in the same order as conv2d_direct, so the same
 /// bits; a network uses it only when the planned scratch is there and no output part
 /// shares it (conv2d_forward_scratch).
-template <conv2d_geometry G, class T, class A = default_arch>
+///
+/// The positions go in bands (band_vecs vectors each) whose input, all channels, fits
+/// conv_band_bytes: every block of output channels runs over one band before the next, so
+/// a band is read from L2 once per block of channels, not the whole image from L3 (c4 on
+/// a 512 KB-L2 core: 853 KB of planes). BandBytes is that budget (the tests make it 0:
+/// bands of one register block, so nearly every row is cut by a band's end).
+template <conv2d_geometry G, class T, class A = default_arch, std::size_t BandBytes = conv_band_bytes>
 struct conv2d_direct_flat {
     using V = vec<T, A>;
     static constexpr std::size_t W = V::size;
@@ -372,6 +383,16 @@ struct conv2d_direct_flat {
     static constexpr std::size_t stage_offset = detail::ceil_div(image_size, W) * W;
     /// Elements of scratch run() needs per call (any batch).
     static constexpr std::size_t scratch_size = stage_offset + blk.rows * nq * W;
+    /// Vectors of positions per band (a multiple of blk.vecs, at least one block): the band's
+    /// input, every channel and phase with the kernel's reach, within BandBytes.
+    static constexpr std::size_t band_vecs = [] {
+        constexpr std::size_t NV = blk.vecs, reach = reach_h * L + reach_w;
+        const auto bytes = [](std::size_t v) { return cin_g * SH * SW * (v * W + reach) * sizeof(T); };
+        std::size_t v = NV < nq ? NV : nq;
+        while (v + NV <= nq && bytes(v + NV) <= BandBytes) v += NV;
+        return v;
+    }();
+    static constexpr std::size_t bands = detail::ceil_div(nq, band_vecs);
     /// FMAs per sample (as conv2d_direct::cost), plus the vectors the fill and the copy out move.
     static constexpr double cost =
         static_cast<double>(G.groups * (cout_g * nq * cin_g * KK + cin_g * channel_stride / W + cout_g * positions / W));
@@ -406,22 +427,16 @@ struct conv2d_direct_flat {
         T* image = scratch;
         T* stage = scratch + stage_offset;
         std::fill_n(image + cin_g * channel_stride, image_size - cin_g * channel_stride, T(0));
-        constexpr std::size_t OB = blk.rows, tail = cout_g % OB;
+        constexpr std::size_t last_v0 = (bands - 1) * band_vecs;
         for (std::size_t n = 0; n < batch; ++n)
             for (std::size_t g = 0; g < G.groups; ++g) {
                 fill(image, in + (n * G.in_c + g * cin_g) * in_plane);
                 const T* w = weight + g * cout_g * cin_g * KK;
                 const T* b = G.bias ? bias + g * cout_g : nullptr;
                 T* z = out + (n * G.groups + g) * cout_g * out_plane;
-                std::size_t o = 0;
-                for (; o + OB <= cout_g; o += OB) {
-                    channels<OB>(image, w + o * cin_g * KK, b ? b + o : nullptr, stage);
-                    copy_out<OB>(stage, z + o * out_plane, op);
-                }
-                if constexpr (tail != 0) {
-                    channels<tail>(image, w + o * cin_g * KK, b ? b + o : nullptr, stage);
-                    copy_out<tail>(stage, z + o * out_plane, op);
-                }
+                for (std::size_t v0 = 0; v0 < last_v0; v0 += band_vecs)
+                    band<band_vecs>(image, w, b, stage, z, v0, op);
+                band<nq - last_v0>(image, w, b, stage, z, last_v0, op);
             }
     }
 
@@ -444,12 +459,30 @@ struct conv2d_direct_flat {
             });
     }
 
-    /// OB output channels, every position, into stage (row i of the block at i * nq * W).
-    template <std::size_t OB>
-    static void channels(const T* image, const T* w, const T* b, T* stage) noexcept {
-        constexpr std::size_t NV = blk.vecs, full = nq / NV, rem = nq % NV;
-        for (std::size_t jb = 0; jb < full; ++jb) block<OB, NV>(image, w, b, stage, jb * NV * W);
-        if constexpr (rem != 0) block<OB, rem>(image, w, b, stage, full * NV * W);
+    /// Every output channel over the BV vectors of positions from vector v0, in blocks of
+    /// blk.rows channels, each staged and copied out before the next.
+    template <std::size_t BV, class Op>
+    static void band(const T* image, const T* w, const T* b, T* stage, T* z, std::size_t v0, const Op& op) noexcept {
+        constexpr std::size_t OB = blk.rows, tail = cout_g % OB;
+        const std::size_t q0 = v0 * W, q1 = detail::min_of((v0 + BV) * W, positions);
+        std::size_t o = 0;
+        for (; o + OB <= cout_g; o += OB) {
+            channels<OB, BV>(image, w + o * cin_g * KK, b ? b + o : nullptr, stage, v0);
+            copy_out<OB>(stage, z + o * out_plane, op, q0, q1);
+        }
+        if constexpr (tail != 0) {
+            channels<tail, BV>(image, w + o * cin_g * KK, b ? b + o : nullptr, stage, v0);
+            copy_out<tail>(stage, z + o * out_plane, op, q0, q1);
+        }
+    }
+
+    /// OB output channels, the BV vectors of positions from vector v0, into stage (row i of
+    /// the block at i * nq * W, position q at q).
+    template <std::size_t OB, std::size_t BV>
+    static void channels(const T* image, const T* w, const T* b, T* stage, std::size_t v0) noexcept {
+        constexpr std::size_t NV = blk.vecs, full = BV / NV, rem = BV % NV;
+        for (std::size_t jb = 0; jb < full; ++jb) block<OB, NV>(image, w, b, stage, (v0 + jb * NV) * W);
+        if constexpr (rem != 0) block<OB, rem>(image, w, b, stage, (v0 + full * NV) * W);
     }
 
     template <std::size_t OB, std::size_t NV>
@@ -476,18 +509,35 @@ struct conv2d_direct_flat {
         });
     }
 
-    /// The block's rows without the junk positions, op applied, to OB output channels at z.
+    /// Positions [q0, q1) of the block's rows without the junk, op applied, to OB output
+    /// channels at z. A whole row takes compile-time vectors; a row cut by a band's end
+    /// goes by vectors and a last part through a vector on the stack.
     template <std::size_t OB, class Op>
-    static void copy_out(const T* stage, T* z, const Op& op) noexcept {
+    static void copy_out(const T* stage, T* z, const Op& op, std::size_t q0, std::size_t q1) noexcept {
         constexpr std::size_t full = G.out_w / W, rem = G.out_w % W;
+        const std::size_t y0 = q0 / L, y1 = detail::min_of(detail::ceil_div(q1, L), G.out_h);
         for (std::size_t i = 0; i < OB; ++i)
-            for (std::size_t y = 0; y < G.out_h; ++y) {
+            for (std::size_t y = y0; y < y1; ++y) {
                 const T* s = stage + i * nq * W + y * L;
                 T* d = z + i * out_plane + y * G.out_w;
-                for (std::size_t v = 0; v < full; ++v)
-                    detail::apply<A>(op, V::load_unaligned(s + v * W)).store_unaligned(d + v * W);
-                if constexpr (rem != 0)
-                    detail::store<rem, A>(d + full * W, detail::apply<A>(op, detail::load<rem, A>(s + full * W)));
+                const std::size_t x0 = q0 > y * L ? q0 - y * L : 0;
+                const std::size_t x1 = detail::min_of(q1 - y * L, G.out_w);
+                if (x0 == 0 && x1 == G.out_w) {
+                    for (std::size_t v = 0; v < full; ++v)
+                        detail::apply<A>(op, V::load_unaligned(s + v * W)).store_unaligned(d + v * W);
+                    if constexpr (rem != 0)
+                        detail::store<rem, A>(d + full * W, detail::apply<A>(op, detail::load<rem, A>(s + full * W)));
+                    continue;
+                }
+                std::size_t x = x0;
+                for (; x + W <= x1; x += W) detail::apply<A>(op, V::load_unaligned(s + x)).store_unaligned(d + x);
+                if (x < x1) {
+                    const std::size_t n = x1 - x; // < W
+                    alignas(64) T part[W]{};
+                    for (std::size_t l = 0; l < n; ++l) part[l] = s[x + l];
+                    detail::apply<A>(op, V::load_aligned(part)).store_aligned(part);
+                    for (std::size_t l = 0; l < n; ++l) d[x + l] = part[l];
+                }
             }
     }
 };
