@@ -42,7 +42,21 @@
 //     accumulators to the stack on every FMA (48-56 GFLOP/s); 16x1 on c6 and 10x1 on c2
 //     spilled too. Without the asm barrier on the tap pointer, g++ shares broadcasts
 //     between taps (pixel p at tap kx+1 is pixel p+1 at tap kx) and spills for that.
-// So the route to oneDNN's c3/c4 is layout planning: activations kept channel-blocked (and
+// The same experiment on AMD EPYC Zen 3 (2026-12-07: AVX2 only, 16 registers, L2 512 KB per
+// core, FMA peak ~96 GFLOP/s; one run, medians of 3, the machine as noisy as ever):
+//
+//   | case | ctnn layer | blocked out, no fill (mode 2) | NCHW in/out (mode 1) |
+//   |------|------------|-------------------------------|----------------------|
+//   | c3   | 3160 us    | 3291 us (14x1), 3225 (7x2)    | 3098 us              |
+//   | c4   | 2196 us    | 1865 us (14x1), 1908 (7x2)    | 2367 us              |
+//   | c6   | 9627 us    | 11672 us (8x2)                | 15098 us             |
+//   | c2   | 7.04 us    | 8.18 us (5x1)                 | 8.77 us              |
+//
+//   - With 16 registers the blocked loop is no faster than ctnn's kernels: 14 accumulators
+//     leave one register for the weights and one for the broadcast. Its c4 lead came from
+//     the L2: the flat kernel read its 853 KB of planes from L3 once per block of output
+//     channels; since conv2d_direct_flat runs in bands (d6fb1f0) c4/ctnn is ~1500-1600 us.
+// So the route to oneDNN's c3/c4 is layout planning (on the AVX-512 host): activations kept channel-blocked (and
 // already padded, so a consumer broadcasts from them with no fill; a broadcast needs no
 // contiguity, so strides need no phase planes either) between such convs, weights packed
 // at load, NCHW only at the network's input and output. As an NCHW-in/out kernel it does

@@ -273,6 +273,9 @@ def main():
     add("")
     fam = info.get("cpuinfo_cpu_family", "?")
     zen = {"23": "Zen/Zen 2", "25": "Zen 3/Zen 4", "26": "Zen 5"}.get(fam, "")
+    if fam == "25" and info.get("cpuinfo_model", "").isdigit(): # AMD's family 19h model ranges
+        model = int(info["cpuinfo_model"])
+        zen = "Zen 4" if 0x10 <= model <= 0x1F or 0x60 <= model <= 0x7F or 0xA0 <= model <= 0xAF else "Zen 3"
     ctx = next(iter(contexts.values()), {})
     caches = ", ".join("L%d%s %d KiB" % (c["level"], {"Data": "d", "Instruction": "i"}.get(c["type"], ""),
                                           c["size"] // 1024) for c in ctx.get("caches", []) if c["type"] != "Instruction")
@@ -538,11 +541,12 @@ def main():
     add("- **train64** is compared with libtorch only: XNNPACK has no backward pass, and a hand-written oneDNN "
         "training loop (backward-data, backward-weights, pooling workspace, SGD on blocked weights) is not how "
         "oneDNN is used for training; libtorch's training runs on oneDNN and OpenBLAS anyway.")
-    add("- **ISA.** ctnn is compiled with `-march=native` (AVX-512 on this CPU); oneDNN, XNNPACK, OpenBLAS and "
-        "ATen pick their kernels at run time (oneDNN's and OpenBLAS's choice is in the notes and machine table).")
+    isa = "AVX-512" if "avx512f" in info.get("flags", "") else "AVX2 + FMA, 16 vector registers"
+    add("- **ISA.** ctnn is compiled with `-march=native` (%s on this CPU); oneDNN, XNNPACK, OpenBLAS and "
+        "ATen pick their kernels at run time (oneDNN's and OpenBLAS's choice is in the notes and machine table)." % isa)
     add("- libtorch's ATen kernels run at their default capability, AVX2; `ATEN_CPU_CAPABILITY=avx512` measured "
-        "no different on the pooling, net and training cases when this was set up (its convolutions are oneDNN's "
-        "or OpenBLAS's, which use AVX-512 anyway).")
+        "no different on the pooling, net and training cases when this was set up on an AVX-512 host (its "
+        "convolutions are oneDNN's or OpenBLAS's, which pick the widest ISA anyway).")
     add("- Debian's Google Benchmark library reports itself built as DEBUG; the timed loop (`for (auto _ : state)`) "
         "is inline in each benchmark's own (Release) code, so this adds nothing measurable to any case.")
     add("- Timings include each library's per-call overhead (argument checks, dispatch), which dominates the "
