@@ -1108,10 +1108,10 @@ consteval bool conv2d_choice_fits() {
 }
 
 /// Bytes of scratch the direct kernels may take for the padded input of all channels (and
-/// the flat kernel's staging block): within this machine's kind of L2 (1 MB on Zen 5 plus
-/// slack), where the tile is read once per block of output channels. Past it the row tile
-/// runs (conv2d_direct's stack tile): a whole-image tile streamed from memory per block of
-/// channels would wait on memory.
+/// the flat kernel's staging block): 2 MB. conv2d_direct reads such an image row by row,
+/// once per sample, and conv2d_direct_flat band by band (conv_band_bytes), so neither
+/// needs it in L2. Past it the row tile runs (conv2d_direct's stack tile), which bounds
+/// the scratch a network plans for one conv.
 inline constexpr std::size_t conv_image_bytes = std::size_t{2} << 20;
 
 /// Whether a direct conv runs conv2d_direct_flat when it has scratch: fewer vectors than
