@@ -5,9 +5,11 @@
 // rows are "<case>/ctnn-2threads/real_time" (c6, net64, train64).
 #pragma once
 
+#include <ctnn/core/thread_pool.hpp>
 #include <ctnn/ctnn.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -86,5 +88,61 @@ constexpr double network_flops(bool training) {
     }(std::make_index_sequence<Net::entry_count - 1>{});
     return flops;
 }
+
+// Runners: a case's buffers, made once, and operator() for one call, which the benchmarks
+// time (bench/ctnn_bench.cpp, bench/peers/ab_onednn.cpp). The first call is untimed: it
+// touches the buffers first.
+
+/// conv_layer<P>::forward with the scratch a network plans for this layer (its padded input:
+/// conv2d::forward_scratch_size).
+template <const conv_problem& P>
+struct conv_run {
+    using L = conv_layer<P>;
+    std::vector<float> in = random_values(P.batch * L::in_shape::size, 1), params = random_values(L::param_count, 2),
+                       out = std::vector<float>(P.batch * L::out_shape::size),
+                       scratch = std::vector<float>(L::forward_scratch_size);
+    static constexpr double flops = 2.0 * static_cast<double>(L::geometry.macs() * P.batch);
+    void operator()() {
+        L::forward(in.data(), out.data(), params.data(), P.batch, {}, scratch.empty() ? nullptr : scratch.data());
+    }
+};
+
+/// A 2x2 stride-2 pooling layer's forward.
+template <const pool_problem& P, class Pool>
+struct pool_run {
+    using L = typename Pool::template bind<float, ctnn::shape<P.channels, P.in_h, P.in_w>, 1>;
+    std::vector<float> in = random_values(P.batch * L::in_shape::size, 1),
+                       out = std::vector<float>(P.batch * L::out_shape::size);
+    void operator()() { L::forward(in.data(), out.data(), nullptr, P.batch); }
+};
+
+/// Parameters for Net, uniform in [-0.2, 0.2).
+template <class Net>
+std::unique_ptr<typename Net::parameters> random_parameters() {
+    auto p = std::make_unique<typename Net::parameters>();
+    const auto v = random_values(Net::param_storage, 3);
+    for (std::size_t i = 0; i < Net::param_storage; ++i) p->values[i] = 0.2f * v[i];
+    return p;
+}
+
+/// Net::forward on a batch; with threads > 1, the overload that cuts the batch into one
+/// contiguous part per thread of a pool (whose threads start here, before any timing).
+template <class Net>
+struct inference_run {
+    std::size_t threads;
+    std::unique_ptr<typename Net::parameters> params = random_parameters<Net>();
+    std::vector<float> in, out;
+    ctnn::workspace<Net> ws;
+    ctnn::thread_pool pool;
+    explicit inference_run(std::size_t batch, std::size_t threads_ = 1)
+        : threads(threads_), in(random_values(batch * Net::input_size, 4)), out(batch * Net::output_size), ws(batch),
+          pool(threads_) {}
+    void operator()() {
+        if (threads > 1)
+            Net::forward(*params, in, out, ws, pool);
+        else
+            Net::forward(*params, in, out, ws);
+    }
+};
 
 } // namespace ctnn::bench

@@ -41,66 +41,40 @@ void set_rate(benchmark::State& state, double flops_per_iteration) {
 
 template <const conv_problem& P>
 void conv(benchmark::State& state) {
-    using L = conv_layer<P>;
-    const auto in = random_values(P.batch * L::in_shape::size, 1);
-    const auto params = random_values(L::param_count, 2);
-    std::vector<float> out(P.batch * L::out_shape::size);
-    // The scratch a network plans for this layer (its padded input: conv2d::forward_scratch_size).
-    std::vector<float> scratch(L::forward_scratch_size);
-    float* const s = scratch.empty() ? nullptr : scratch.data();
-    L::forward(in.data(), out.data(), params.data(), P.batch, {}, s); // untimed: first touch of the buffers
+    conv_run<P> run;
+    run(); // untimed: first touch of the buffers
     for (auto _ : state) {
-        L::forward(in.data(), out.data(), params.data(), P.batch, {}, s);
-        benchmark::DoNotOptimize(out.data());
+        run();
+        benchmark::DoNotOptimize(run.out.data());
         benchmark::ClobberMemory();
     }
-    set_rate(state, 2.0 * static_cast<double>(L::geometry.macs() * P.batch));
+    set_rate(state, conv_run<P>::flops);
 }
 
 template <const pool_problem& P, class Pool>
 void pool(benchmark::State& state) {
-    using L = typename Pool::template bind<float, ctnn::shape<P.channels, P.in_h, P.in_w>, 1>;
-    const auto in = random_values(P.batch * L::in_shape::size, 1);
-    std::vector<float> out(P.batch * L::out_shape::size);
-    L::forward(in.data(), out.data(), nullptr, P.batch);
+    using R = pool_run<P, Pool>;
+    R run;
+    run();
     for (auto _ : state) {
-        L::forward(in.data(), out.data(), nullptr, P.batch);
-        benchmark::DoNotOptimize(out.data());
+        run();
+        benchmark::DoNotOptimize(run.out.data());
         benchmark::ClobberMemory();
     }
-    set_rate(state, static_cast<double>(P.batch * L::in_shape::size));
-    state.counters["GB/s"] =
-        benchmark::Counter(static_cast<double>(P.batch * (L::in_shape::size + L::out_shape::size) * sizeof(float)) * 1e-9,
-                           benchmark::Counter::kIsIterationInvariantRate);
+    set_rate(state, static_cast<double>(P.batch * R::L::in_shape::size));
+    state.counters["GB/s"] = benchmark::Counter(
+        static_cast<double>(P.batch * (R::L::in_shape::size + R::L::out_shape::size) * sizeof(float)) * 1e-9,
+        benchmark::Counter::kIsIterationInvariantRate);
 }
 
-template <class Net>
-std::unique_ptr<typename Net::parameters> random_parameters() {
-    auto p = std::make_unique<typename Net::parameters>();
-    const auto v = random_values(Net::param_storage, 3);
-    for (std::size_t i = 0; i < Net::param_storage; ++i) p->values[i] = 0.2f * v[i];
-    return p;
-}
-
-/// Net::forward on a batch; with threads > 1, the overload that cuts the batch into one
-/// contiguous part per thread of a pool (the pool's threads start before the timing).
+/// Net::forward on a batch (inference_run); with threads > 1, on a pool of that many.
 template <class Net>
 void inference(benchmark::State& state, std::size_t batch, std::size_t threads = 1) {
-    const auto params = random_parameters<Net>();
-    const auto in = random_values(batch * Net::input_size, 4);
-    std::vector<float> out(batch * Net::output_size);
-    ctnn::workspace<Net> ws(batch);
-    ctnn::thread_pool pool(threads);
-    auto forward = [&] {
-        if (threads > 1)
-            Net::forward(*params, in, out, ws, pool);
-        else
-            Net::forward(*params, in, out, ws);
-    };
-    forward();
+    inference_run<Net> run(batch, threads);
+    run();
     for (auto _ : state) {
-        forward();
-        benchmark::DoNotOptimize(out.data());
+        run();
+        benchmark::DoNotOptimize(run.out.data());
         benchmark::ClobberMemory();
     }
     set_rate(state, network_flops<Net>(false) * static_cast<double>(batch));

@@ -50,6 +50,9 @@ TWO_THREADS = ["c3", "c4", "c5", "c6", "net64", "train64"]
 # goal for these.
 OUTPUT_TILES = ["c3", "c4", "c5"]
 TWO_THREAD_GOAL = 1.8
+# Issue 4's goals, as ctnn's speedup over the fastest peer (c3-c6: at least level with oneDNN).
+SPEEDUP_GOAL = {"net1": 2.0, "net64": 2.0, "c1": 1.5, "c2": 1.5, "p1": 1.5, "p2": 1.5,
+                "c3": 1.0, "c4": 1.0, "c5": 1.0, "c6": 1.0}
 MISSING_WHY = {("train64", "onednn"): "not written (training is libtorch's comparison; see notes)",
                ("train64", "xnnpack"): "no backward pass in XNNPACK"}
 
@@ -100,6 +103,7 @@ def load(results):
                 "label": med.get("label", ""),
                 "gflops": med.get("GFLOP/s"),
                 "exe": exe,
+                "ab": {k: med[k] for k in ("ctnn_us", "onednn_us", "speedup") if k in med},
             })
     return runs, contexts
 
@@ -117,7 +121,9 @@ def summarize(rounds):
         real_spread = rounds[0]["cv_real"] or 0
     return {"us": m, "real_us": mr, "spread": spread, "real_spread": real_spread,
             "rounds": len(rounds), "label": rounds[-1]["label"], "exe": rounds[-1]["exe"],
-            "gflops": statistics.median([r["gflops"] for r in rounds if r["gflops"] is not None] or [float("nan")])}
+            "gflops": statistics.median([r["gflops"] for r in rounds if r["gflops"] is not None] or [float("nan")]),
+            # ctnn_bench_ab_onednn's counters: per key, the round medians
+            "ab": {k: [r["ab"][k] for r in rounds if k in r["ab"]] for k in ("ctnn_us", "onednn_us", "speedup")}}
 
 
 def machine_info(results):
@@ -388,6 +394,39 @@ def main():
     add("")
     add("![ctnn vs the fastest peer](%s)" % (os.path.splitext(os.path.basename(out_md))[0] + ".svg"))
     add("")
+
+    # ctnn and oneDNN interleaved in one process.
+    best_peer = {cid: best[0] for cid, desc, kind, c, r, best in summary if best}
+    ab_rows = [(cid, desc, res.get(cid + "/ab-onednn")) for cid, desc, kind, work in CASES]
+    ab_rows = [(cid, desc, s) for cid, desc, s in ab_rows if s and s["ab"]["speedup"]]
+    if ab_rows:
+        add("## Side by side in one process: ctnn and oneDNN (ctnn_bench_ab_onednn)")
+        add("")
+        add("The tables above compare executables that run a minute or more apart, and a slow spell of this shared "
+            "machine can land on one and not the other. `ctnn_bench_ab_onednn` (bench/peers/ab_onednn.cpp) runs "
+            "both in one process, set up as in `ctnn_bench` and `ctnn_bench_onednn` (oneDNN on its blocked "
+            "layouts), alternating blocks of ~2 ms of calls, ctnn first in one repetition and oneDNN first in the "
+            "next, so the noise hits both alike. *speedup* = oneDNN's CPU time ÷ ctnn's over the same blocks; "
+            "the medians over rounds, and the lowest and highest round.")
+        add("")
+        add("| case | ctnn µs | oneDNN µs | speedup of ctnn | rounds: lowest – highest | goal (issue 4) | status |")
+        add("|---|---:|---:|---:|---|---:|---|")
+        for cid, desc, s in ab_rows:
+            sp = s["ab"]["speedup"]
+            m = statistics.median(sp)
+            goal = SPEEDUP_GOAL.get(cid)
+            best = best_peer.get(cid)
+            status = "—" if goal is None else ("the fastest peer here is %s (summary)" % NAMES[best]
+                                                if best and not best.startswith("onednn") else None)
+            status = status or ("met" if m >= goal else "**not met** (%.0f%% short)" % (100 * (1 - m / goal)))
+            add("| %s | %s | %s | %s× | %s× – %s× | %s | %s |" % (
+                cid, fmt_us(statistics.median(s["ab"]["ctnn_us"])), fmt_us(statistics.median(s["ab"]["onednn_us"])),
+                fmt_ratio(m), fmt_ratio(min(sp)), fmt_ratio(max(sp)),
+                "≥ %s×" % fmt_ratio(goal) if goal else "—", status))
+        add("")
+        add("The goal is judged here only where oneDNN is the fastest peer of the summary above (issue 4's goals "
+            "are against the fastest).")
+        add("")
 
     # Two threads.
     bits = "512-bit" if peak_isa == "AVX-512" else "256-bit"
