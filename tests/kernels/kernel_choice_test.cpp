@@ -55,6 +55,29 @@ std::vector<float> forward_of(const std::vector<float>& in, const std::vector<fl
     return out;
 }
 
+// A 1x1 conv whose output (67 x 1023 floats, 274 KB) is over gemm_prefetch_bytes: its GEMM
+// asks for the next column block's lines while it works; 67 rows and 1023 columns leave
+// rows and lanes over after the register blocks on every ISA.
+using pointwise_large = ctnn::conv2d<67, 1>::bind<float, ctnn::shape<13, 31, 33>, 1>;
+static_assert(chosen<pointwise_large> == conv_kernel::gemm);
+static_assert(kernels::simd::gemm_nn<kernels::simd::default_arch, 31 * 33, float>::prefetch<67>);
+static_assert(!kernels::simd::gemm_nn<kernels::simd::default_arch, 7 * 9, float>::prefetch<8>);
+
+TEST(KernelChoice, LargePointwiseGemmWithPrefetchMatchesTheReference) {
+    using L = pointwise_large;
+    constexpr std::size_t batch = 2, guard = 64;
+    const auto in = random_vector<float>(batch * L::in_shape::size, 4);
+    const auto params = random_vector<float>(L::param_count, 5);
+    std::vector<float> want(batch * L::out_shape::size);
+    kernels::reference::conv2d_forward(L::geometry, in.data(), params.data(), params.data() + L::weight_size,
+                                       want.data(), batch);
+    std::vector<float> got(want.size() + guard, -7.0f);
+    L::forward(in.data(), got.data(), params.data(), batch);
+    for (std::size_t i = want.size(); i < got.size(); ++i) ASSERT_EQ(got[i], -7.0f) << "written past the output at " << i;
+    got.resize(want.size());
+    EXPECT_TRUE(close_to_reference(got, want, "gemm with prefetch"));
+}
+
 TEST(KernelChoice, ForcedKernelsMatchTheReference) {
     constexpr std::size_t batch = 3;
     const auto in = random_vector<float>(batch * pointwise_auto::in_shape::size, 1);

@@ -354,6 +354,22 @@ template <std::size_t N, class A, class T>
     else
         store_first<N, A>(p, v, A{});
 }
+/// Asks the cache for every 64-byte line of the Len elements from p, for writing (Write) or
+/// reading, ahead of their use. A hint: it never faults, so p may run past the data, and it
+/// changes no value.
+template <std::size_t Len, bool Write, class T>
+[[gnu::always_inline]] inline void prefetch_span(const T* p) noexcept {
+#if defined(__GNUC__)
+    constexpr std::size_t line = 64 / sizeof(T) > 0 ? 64 / sizeof(T) : 1;
+    static_for<(Len + line - 1) / line>([&]<std::size_t i>() CTNN_SIMD_INLINE {
+        __builtin_prefetch(p + i * line, Write ? 1 : 0, 3);
+    });
+    // The last line, which the above misses when p is not at a line's start.
+    __builtin_prefetch(p + Len - 1, Write ? 1 : 0, 3);
+#else
+    (void)p;
+#endif
+}
 /// Keeps v in a register from here on: an operand that several FMAs read is otherwise
 /// reloaded by each of them (the compiler folds the load into the FMA), and loads, not
 /// FMAs, then bound the micro-kernel.
