@@ -337,6 +337,47 @@ inline void interleave(const vec<double, A>& a, const vec<double, A>& b, vec<dou
 }
 #endif
 
+// deinterleave up to one permutation of the lanes, the same for even and odd, which
+// in_pair_order undoes: a lane-wise combination of even and odd (a pool's window) then
+// pays one reorder instead of two. On AVX2 the split is the two in-lane shuffles alone
+// (even = lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6, 64-bit pairs out of order); elsewhere it is
+// deinterleave and the order is already right.
+template <class A, class T>
+inline void split_pairs(const vec<T, A>& lo, const vec<T, A>& hi, vec<T, A>& even, vec<T, A>& odd,
+                        requires_arch<xsimd::generic>) noexcept {
+    deinterleave<A>(lo, hi, even, odd, A{});
+}
+template <class A, class T>
+inline vec<T, A> in_pair_order(const vec<T, A>& v, requires_arch<xsimd::generic>) noexcept {
+    return v;
+}
+#if XSIMD_WITH_AVX2
+template <class A>
+    requires(vec<float, A>::size == 8) // an AVX register, not an AVX-512 one of a tag derived from avx2
+inline void split_pairs(const vec<float, A>& lo, const vec<float, A>& hi, vec<float, A>& even, vec<float, A>& odd,
+                        requires_arch<xsimd::avx2>) noexcept {
+    even = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
+    odd = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
+}
+template <class A>
+    requires(vec<float, A>::size == 8)
+inline vec<float, A> in_pair_order(const vec<float, A>& v, requires_arch<xsimd::avx2>) noexcept {
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+template <class A>
+    requires(vec<double, A>::size == 4)
+inline void split_pairs(const vec<double, A>& lo, const vec<double, A>& hi, vec<double, A>& even,
+                        vec<double, A>& odd, requires_arch<xsimd::avx2>) noexcept {
+    even = _mm256_unpacklo_pd(lo, hi); // lo0 hi0 lo2 hi2
+    odd = _mm256_unpackhi_pd(lo, hi);
+}
+template <class A>
+    requires(vec<double, A>::size == 4)
+inline vec<double, A> in_pair_order(const vec<double, A>& v, requires_arch<xsimd::avx2>) noexcept {
+    return _mm256_permute4x64_pd(v, _MM_SHUFFLE(3, 1, 2, 0));
+}
+#endif
+
 /// Lanes [0, N) of a vector at p (N == the vector size: a plain unaligned load).
 template <std::size_t N, class A, class T>
 [[gnu::always_inline]] inline vec<T, A> load(const T* p) noexcept {

@@ -7,9 +7,10 @@
 // out may differ from the reference's.
 //
 // Each output row reads two input rows; a vector of outputs reads 2W values of each, split
-// into even and odd columns (deinterleave), so the four cells of each window land in four
-// vectors (max forward: the two rows' maximum is split, one deinterleave instead of two).
-// Backward interleaves the four gradient vectors back into the two rows.
+// into even and odd columns, so the four cells of each window land in four vectors (max
+// forward: the two rows' maximum is split, one split instead of two). Forward splits up to
+// a lane permutation (split_pairs) and puts the result in order once; backward splits in
+// order (deinterleave) and interleaves the four gradient vectors back into the two rows.
 #pragma once
 
 #include <algorithm>
@@ -69,15 +70,19 @@ struct pool2d_2x2 {
     }
 
   private:
-    /// The window cells of L outputs: a b (first row), c d (second row).
-    template <std::size_t L>
+    /// The window cells of L outputs: a b (first row), c d (second row). Ordered: in the
+    /// outputs' order; otherwise in split_pairs' order, which in_pair_order undoes.
+    template <std::size_t L, bool Ordered>
     static void cells(const T* r0, V& a, V& b, V& c, V& d) noexcept {
         constexpr std::size_t lo = 2 * L < W ? 2 * L : W, hi = 2 * L > W ? 2 * L - W : 0;
         auto split = [&](const T* r, V& even, V& odd) CTNN_SIMD_INLINE {
             const V x0 = detail::load<lo, A>(r);
             V x1(T(0));
             if constexpr (hi != 0) x1 = detail::load<hi, A>(r + W);
-            detail::deinterleave<A>(x0, x1, even, odd, A{});
+            if constexpr (Ordered)
+                detail::deinterleave<A>(x0, x1, even, odd, A{});
+            else
+                detail::split_pairs<A>(x0, x1, even, odd, A{});
         };
         split(r0, a, b);
         split(r0 + G.in_w, c, d);
@@ -100,14 +105,14 @@ struct pool2d_2x2 {
             V v1(T(0));
             if constexpr (hi != 0) v1 = max_nan(detail::load<hi, A>(r0 + W), detail::load<hi, A>(r0 + G.in_w + W));
             V even, odd;
-            detail::deinterleave<A>(v0, v1, even, odd, A{});
+            detail::split_pairs<A>(v0, v1, even, odd, A{});
             r = max_nan(even, odd);
         } else {
             V a, b, c, d;
-            cells<L>(r0, a, b, c, d);
+            cells<L, false>(r0, a, b, c, d);
             r = (((a + b) + c) + d) * V(T(0.25)); // the reference's sum order; x * 0.25 == x / 4 exactly
         }
-        detail::store<L, A>(z, r);
+        detail::store<L, A>(z, detail::in_pair_order<A>(r, A{}));
     }
 
     template <std::size_t L>
@@ -117,7 +122,7 @@ struct pool2d_2x2 {
         V ga, gb, gc, gd;
         if constexpr (Kind == pool_kind::max) {
             V a, b, c, d;
-            cells<L>(r0, a, b, c, d);
+            cells<L, true>(r0, a, b, c, d);
             // The reference's rule, cell by cell: take v if v > best, or v is NaN and best is not.
             auto wins = [](const V& v, const V& best) { return (v > best) | (xsimd::isnan(v) & ~xsimd::isnan(best)); };
             const B wb = wins(b, a);
