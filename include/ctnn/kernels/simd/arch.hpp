@@ -378,6 +378,120 @@ inline vec<double, A> in_pair_order(const vec<double, A>& v, requires_arch<xsimd
 }
 #endif
 
+// Transposes the W x W block v (W the vector size): lane i of v[j] becomes what lane j
+// of v[i] was. For stores that go from vectors along one axis to rows along the other
+// (the channel kernel's pixels to NCHW, its weights to the packed tile).
+template <class A, class T, std::size_t N>
+    requires(N == vec<T, A>::size)
+inline void transpose(vec<T, A> (&v)[N], requires_arch<xsimd::generic>) noexcept {
+    alignas(A::alignment()) T all[N * N];
+    for (std::size_t i = 0; i < N; ++i) v[i].store_aligned(all + i * N);
+    for (std::size_t i = 0; i < N; ++i) {
+        alignas(A::alignment()) T col[N];
+        for (std::size_t j = 0; j < N; ++j) col[j] = all[j * N + i];
+        v[i] = vec<T, A>::load_aligned(col);
+    }
+}
+#if XSIMD_WITH_SSE2
+template <class A>
+    requires(vec<float, A>::size == 4)
+inline void transpose(vec<float, A> (&v)[4], requires_arch<xsimd::sse2>) noexcept {
+    const __m128 t0 = _mm_unpacklo_ps(v[0], v[1]), t1 = _mm_unpackhi_ps(v[0], v[1]); // a0 b0 a1 b1, a2 b2 a3 b3
+    const __m128 t2 = _mm_unpacklo_ps(v[2], v[3]), t3 = _mm_unpackhi_ps(v[2], v[3]);
+    v[0] = _mm_movelh_ps(t0, t2);
+    v[1] = _mm_movehl_ps(t2, t0);
+    v[2] = _mm_movelh_ps(t1, t3);
+    v[3] = _mm_movehl_ps(t3, t1);
+}
+template <class A>
+    requires(vec<double, A>::size == 2)
+inline void transpose(vec<double, A> (&v)[2], requires_arch<xsimd::sse2>) noexcept {
+    const __m128d t0 = _mm_unpacklo_pd(v[0], v[1]), t1 = _mm_unpackhi_pd(v[0], v[1]);
+    v[0] = t0;
+    v[1] = t1;
+}
+#endif
+#if XSIMD_WITH_AVX2
+template <class A>
+    requires(vec<float, A>::size == 8)
+inline void transpose(vec<float, A> (&v)[8], requires_arch<xsimd::avx2>) noexcept {
+    // Pairs, then quads within each 128-bit half, then the halves.
+    __m256 t[8], q[8];
+    for (std::size_t i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(v[i], v[i + 1]);     // a0 b0 a1 b1 | a4 b4 a5 b5
+        t[i + 1] = _mm256_unpackhi_ps(v[i], v[i + 1]); // a2 b2 a3 b3 | a6 b6 a7 b7
+    }
+    for (std::size_t i = 0; i < 8; i += 4) {
+        q[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));     // a0 b0 c0 d0 | a4 ..
+        q[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2)); // a1 .. | a5 ..
+        q[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        q[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (std::size_t i = 0; i < 4; ++i) {
+        v[i] = _mm256_permute2f128_ps(q[i], q[i + 4], 0x20);
+        v[i + 4] = _mm256_permute2f128_ps(q[i], q[i + 4], 0x31);
+    }
+}
+template <class A>
+    requires(vec<double, A>::size == 4)
+inline void transpose(vec<double, A> (&v)[4], requires_arch<xsimd::avx2>) noexcept {
+    const __m256d t0 = _mm256_unpacklo_pd(v[0], v[1]), t1 = _mm256_unpackhi_pd(v[0], v[1]); // a0 b0 a2 b2, a1 b1 a3 b3
+    const __m256d t2 = _mm256_unpacklo_pd(v[2], v[3]), t3 = _mm256_unpackhi_pd(v[2], v[3]);
+    v[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+    v[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+    v[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+    v[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+#endif
+
+// The first N lanes of v to p, as store_first, in plain stores of a half, a quarter ..
+// of the vector (a 5-lane row: one 4-lane and one 1-lane store): on AVX2 for rows that
+// a masked store (several micro-ops each) would make the cost of a short kernel.
+template <std::size_t N, class A, class T>
+inline void store_pieces(T* p, const vec<T, A>& v, requires_arch<xsimd::generic>) noexcept {
+    store_first<N, A>(p, v, A{});
+}
+#if XSIMD_WITH_AVX2
+template <std::size_t N>
+inline void store_pieces_128(float* p, __m128 x) noexcept {
+    if constexpr (N == 4) {
+        _mm_storeu_ps(p, x);
+    } else if constexpr (N >= 2) {
+        _mm_storel_pi(reinterpret_cast<__m64*>(p), x);
+        if constexpr (N == 3) _mm_store_ss(p + 2, _mm_movehl_ps(x, x));
+    } else if constexpr (N == 1) {
+        _mm_store_ss(p, x);
+    }
+}
+template <std::size_t N, class A>
+    requires(vec<float, A>::size == 8)
+inline void store_pieces(float* p, const vec<float, A>& v, requires_arch<xsimd::avx2>) noexcept {
+    const __m256 x = v;
+    if constexpr (N == 8) {
+        _mm256_storeu_ps(p, x);
+    } else if constexpr (N <= 4) {
+        store_pieces_128<N>(p, _mm256_castps256_ps128(x));
+    } else {
+        _mm_storeu_ps(p, _mm256_castps256_ps128(x));
+        store_pieces_128<N - 4>(p + 4, _mm256_extractf128_ps(x, 1));
+    }
+}
+template <std::size_t N, class A>
+    requires(vec<double, A>::size == 4)
+inline void store_pieces(double* p, const vec<double, A>& v, requires_arch<xsimd::avx2>) noexcept {
+    const __m256d x = v;
+    const __m128d lo = _mm256_castpd256_pd128(x);
+    if constexpr (N == 4) {
+        _mm256_storeu_pd(p, x);
+    } else if constexpr (N == 1) {
+        _mm_store_sd(p, lo);
+    } else {
+        _mm_storeu_pd(p, lo);
+        if constexpr (N == 3) _mm_store_sd(p + 2, _mm256_extractf128_pd(x, 1));
+    }
+}
+#endif
+
 /// Lanes [0, N) of a vector at p (N == the vector size: a plain unaligned load).
 template <std::size_t N, class A, class T>
 [[gnu::always_inline]] inline vec<T, A> load(const T* p) noexcept {
@@ -422,6 +536,18 @@ template <class A, class T>
     asm("" : "+w"(v.data));
 #else
     (void)v;
+#endif
+}
+/// Hides where p points from the optimizer: loads through it are then not merged with
+/// loads through another pointer. A kernel that broadcasts input pixels needs it at each
+/// tap: pixel i at tap kx + 1 is pixel i + 1 at tap kx, and g++ 12 keeps such shared
+/// broadcasts alive across taps, spilling accumulators to make room.
+template <class T>
+[[gnu::always_inline]] inline void opaque(const T*& p) noexcept {
+#if defined(__GNUC__)
+    asm("" : "+r"(p));
+#else
+    (void)p;
 #endif
 }
 template <class A, class T>

@@ -666,12 +666,26 @@ struct conv2d_direct_channels {
         if constexpr (tail != 0) block<Src, tail, Plane>(src, pack, b, oc, z, full * PX, op);
     }
 
-    /// pack[k][o] = w[o][k] for the block's oc channels, zero for the rest of the vectors.
+    /// pack[k][o] = w[o][k] for the block's oc channels, zero for the rest of the vectors:
+    /// W x W squares transposed in registers, the ragged edges element by element.
     static void pack_weights(const T* w, std::size_t oc, T* pack) noexcept {
+        constexpr std::size_t PS = CV * W, kfull = CKK / W * W;
+        const std::size_t ofull = oc / W * W;
+        for (std::size_t o0 = 0; o0 < ofull; o0 += W)
+            for (std::size_t k0 = 0; k0 < kfull; k0 += W) {
+                V sq[W];
+                detail::static_for<W>([&]<std::size_t i>() CTNN_SIMD_INLINE {
+                    sq[i] = V::load_unaligned(w + (o0 + i) * CKK + k0);
+                });
+                detail::transpose<A>(sq, A{});
+                detail::static_for<W>([&]<std::size_t i>() CTNN_SIMD_INLINE {
+                    sq[i].store_aligned(pack + (k0 + i) * PS + o0);
+                });
+            }
         for (std::size_t k = 0; k < CKK; ++k) {
-            T* row = pack + k * CV * W;
-            for (std::size_t o = 0; o < oc; ++o) row[o] = w[o * CKK + k];
-            for (std::size_t o = oc; o < CV * W; ++o) row[o] = T(0);
+            T* row = pack + k * PS;
+            for (std::size_t o = k < kfull ? ofull : 0; o < oc; ++o) row[o] = w[o * CKK + k];
+            for (std::size_t o = oc; o < PS; ++o) row[o] = T(0);
         }
     }
 
@@ -705,8 +719,10 @@ struct conv2d_direct_channels {
                         wv[j] = V::load_aligned(wk + (kx * CV + j) * W);
                         if constexpr (NP > 1) detail::pin<A>(wv[j]);
                     });
+                    const T* tx = tk + Src::at(0, 0, kx, 0);
+                    detail::opaque(tx); // no broadcast shared with another tap
                     detail::static_for<NP>([&]<std::size_t i>() CTNN_SIMD_INLINE {
-                        V xv(tk[Src::at(0, 0, kx, i)]);
+                        V xv(tx[Src::at(0, 0, kx, i) - Src::at(0, 0, kx, 0)]);
                         if constexpr (CV > 1) detail::pin<A>(xv);
                         detail::static_for<CV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
                             acc[i][j] = detail::fma<A>(xv, wv[j], acc[i][j]);
@@ -715,15 +731,39 @@ struct conv2d_direct_channels {
                 });
             }
         }
-        // Back to NCHW: out[o][x0 + i] for the block's pixels i and channels o < oc.
-        alignas(A::alignment()) T lanes[NP][CV * W];
+        // Back to NCHW: out[o][x0 + i] for the block's pixels i and channels o < oc, through
+        // a stack block and a call, so that no accumulator shares the registers with the
+        // transposes (inlined, g++ 12 spilled an accumulator inside the FMA loop).
+        alignas(A::alignment()) T lanes[NP * CV * W];
         detail::static_for<NP>([&]<std::size_t i>() CTNN_SIMD_INLINE {
             detail::static_for<CV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
-                detail::apply<A>(op, acc[i][j]).store_aligned(lanes[i] + j * W);
+                detail::apply<A>(op, acc[i][j]).store_aligned(lanes + (i * CV + j) * W);
             });
         });
-        for (std::size_t o = 0; o < oc; ++o)
-            for (std::size_t i = 0; i < NP; ++i) z[o * Plane + x0 + i] = lanes[i][o];
+        store_transposed<NP, Plane>(lanes, oc, z + x0);
+    }
+
+    /// out[o][i] = lanes[i][o] for the block's NP pixels i (rows of CV * W channels) and
+    /// channels o < oc, each W x W square of pixels x channels transposed in registers
+    /// (pixels past NP zero), then a row of up to W pixels per channel.
+    template <std::size_t NP, std::size_t Plane>
+    [[gnu::noinline]] static void store_transposed(const T* lanes, std::size_t oc, T* z) noexcept {
+        detail::static_for<CV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
+            detail::static_for<detail::ceil_div(NP, W)>([&]<std::size_t s>() CTNN_SIMD_INLINE {
+                constexpr std::size_t n = detail::min_of(W, NP - s * W); // pixels of this square
+                V sq[W];
+                detail::static_for<W>([&]<std::size_t i>() CTNN_SIMD_INLINE {
+                    if constexpr (i < n)
+                        sq[i] = V::load_aligned(lanes + ((s * W + i) * CV + j) * W);
+                    else
+                        sq[i] = V(T(0));
+                });
+                detail::transpose<A>(sq, A{});
+                detail::static_for<W>([&]<std::size_t o>() CTNN_SIMD_INLINE {
+                    if (j * W + o < oc) detail::store_pieces<n, A>(z + (j * W + o) * Plane + s * W, sq[o], A{});
+                });
+            });
+        });
     }
 };
 
