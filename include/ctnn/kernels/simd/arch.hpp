@@ -273,15 +273,6 @@ inline void interleave(const vec<double, A>& a, const vec<double, A>& b, vec<dou
 #endif
 #if XSIMD_WITH_AVX2
 template <class A>
-inline void deinterleave(const vec<float, A>& lo, const vec<float, A>& hi, vec<float, A>& even, vec<float, A>& odd,
-                         requires_arch<xsimd::avx2>) noexcept {
-    // In-lane shuffles leave lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6; reorder the 64-bit pairs.
-    const __m256 e = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
-    const __m256 o = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
-    even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
-    odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
-}
-template <class A>
 inline void deinterleave(const vec<double, A>& lo, const vec<double, A>& hi, vec<double, A>& even,
                          vec<double, A>& odd, requires_arch<xsimd::avx2>) noexcept {
     even = _mm256_permute4x64_pd(_mm256_unpacklo_pd(lo, hi), _MM_SHUFFLE(3, 1, 2, 0));
@@ -363,6 +354,14 @@ template <class A>
     requires(vec<float, A>::size == 8)
 inline vec<float, A> in_pair_order(const vec<float, A>& v, requires_arch<xsimd::avx2>) noexcept {
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+template <class A>
+inline void deinterleave(const vec<float, A>& lo, const vec<float, A>& hi, vec<float, A>& even, vec<float, A>& odd,
+                         requires_arch<xsimd::avx2>) noexcept {
+    // In-lane shuffles leave lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6; reorder the 64-bit pairs.
+    split_pairs<A>(lo, hi, even, odd, A{});
+    even = in_pair_order<A>(even, A{});
+    odd = in_pair_order<A>(odd, A{});
 }
 template <class A>
     requires(vec<double, A>::size == 4)
