@@ -255,7 +255,7 @@ int run(int argc, char** argv) {
 
     ctnn::model<edge_net> m(1);
     auto weight = m.params().tensor<1, 0>(); // OIHW: 1 x 3 x 3 x 3
-    for (std::size_t c = 0; c < 3; ++c) std::copy(filter->taps.begin(), filter->taps.end(), weight.begin() + 9 * c);
+    for (std::size_t c = 0; c < 3; ++c) std::copy(filter->taps.begin(), filter->taps.end(), weight.data() + 9 * c);
     std::ranges::fill(m.params().tensor<1, 1>(), 0.0f);
 
     // Stage by stage, through the bound layers, to keep each stage's output.

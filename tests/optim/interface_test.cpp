@@ -127,7 +127,7 @@ void expect_same_bits_on_any_pool(const typename Optimizer::options& o) {
     Optimizer serial(o);
     std::vector<float> expected = start;
     for (const auto& g : grads) serial.step(expected, g);
-    for (std::size_t threads : {1, 2, 3}) {
+    for (std::size_t threads : {1u, 2u, 3u}) {
         ctnn::thread_pool pool(threads);
         Optimizer pooled(o);
         std::vector<float> got = start;
