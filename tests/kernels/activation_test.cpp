@@ -3,7 +3,6 @@
 #include <ctnn/kernels/reference/activation.hpp>
 #include <ctnn/kernels/simd/activation.hpp>
 
-#include <cstring>
 #include <limits>
 
 #include "kernel_test_util.hpp"
@@ -18,11 +17,6 @@ std::vector<T> activation_input(std::size_t n, unsigned seed) {
                          std::numeric_limits<T>::quiet_NaN()};
     for (std::size_t i = 0; i < n; i += 3) v[i] = special[(i / 3) % 5];
     return v;
-}
-
-template <class T>
-bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
 }
 
 template <class T, class Op>

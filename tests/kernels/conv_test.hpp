@@ -6,8 +6,6 @@
 #include <ctnn/kernels/reference/conv2d.hpp>
 #include <ctnn/kernels/simd/conv2d.hpp>
 
-#include <cstring>
-
 #include "kernel_test_util.hpp"
 
 namespace ctnn::test {
@@ -70,11 +68,6 @@ using conv_run_part = fn_ref<void(const T*, const T*, const T*, T*, std::size_t,
 template <class T>
 using conv_run_scratch = fn_ref<void(const T*, const T*, const T*, T*, std::size_t, T*)>;
 
-template <class T>
-bool same_bits(const std::vector<T>& got, const std::vector<T>& want) {
-    return got.size() == want.size() && std::memcmp(got.data(), want.data(), want.size() * sizeof(T)) == 0;
-}
-
 /// A forward pass equals the reference, and writes nothing past its output.
 template <class T>
 void check_forward(const conv_layer_info& l, std::size_t batch, unsigned seed, conv_run<T> run, const char* name) {
@@ -102,14 +95,21 @@ void check_parts(const conv_layer_info& l, std::size_t batch, unsigned seed, con
     }
 }
 
-/// A kernel with scratch_size elements of scratch gives the bits of want_run without, and
-/// writes only its scratch and output.
+/// The output of run on the layer's seeded inputs.
 template <class T>
-void check_scratch(const conv_layer_info& l, std::size_t batch, unsigned seed, conv_run<T> want_run,
+std::vector<T> conv_output(const conv_layer_info& l, std::size_t batch, unsigned seed, conv_run<T> run) {
+    const conv_inputs<T> x(l, batch, seed);
+    std::vector<T> out(batch * l.g.out_size());
+    run(x.in.data(), x.params.data(), x.bias, out.data(), batch);
+    return out;
+}
+
+/// A kernel with scratch_size elements of scratch gives the bits want (made by want_name
+/// from the same inputs), and writes only its scratch and output.
+template <class T>
+void check_scratch(const conv_layer_info& l, std::size_t batch, unsigned seed, const std::vector<T>& want,
                    const char* want_name, conv_run_scratch<T> run, std::size_t scratch_size, const char* name) {
     const conv_inputs<T> x(l, batch, seed);
-    std::vector<T> want(batch * l.g.out_size());
-    want_run(x.in.data(), x.params.data(), x.bias, want.data(), batch);
     guarded<T> scratch(scratch_size, T(555)), got(batch * l.g.out_size(), T(777));
     run(x.in.data(), x.params.data(), x.bias, got.get(), batch, scratch.get());
     EXPECT_TRUE(same_bits(got.values(), want)) << name << " differs from " << want_name;
@@ -143,17 +143,16 @@ template <class T>
 void check_backward(const conv_layer_info& l, std::size_t batch, unsigned seed, bool with_din,
                     std::size_t scratch_size, fn_ref<void(const T*, const T*, const T*, T*, T*, T*)> run) {
     const conv2d_geometry& g = l.g;
-    const auto in = random_vector<T>(batch * g.in_size(), seed);
-    const auto params = random_vector<T>(l.param_count, seed + 1);
+    const conv_inputs<T> x(l, batch, seed);
     const auto dout = random_vector<T>(batch * g.out_size(), seed + 2);
     const auto grads0 = random_vector<T>(l.param_count, seed + 3);
 
     std::vector<T> want_din(batch * g.in_size(), T(55)), want_grads = grads0;
-    kernels::reference::conv2d_backward(g, in.data(), params.data(), dout.data(), with_din ? want_din.data() : nullptr,
-                                        want_grads.data(), g.bias ? want_grads.data() + l.weight_size : nullptr,
-                                        batch);
+    kernels::reference::conv2d_backward(g, x.in.data(), x.params.data(), dout.data(),
+                                        with_din ? want_din.data() : nullptr, want_grads.data(),
+                                        g.bias ? want_grads.data() + l.weight_size : nullptr, batch);
     guarded<T> din(batch * g.in_size(), T(55)), grads(grads0), scratch(scratch_size, T(99));
-    run(in.data(), params.data(), dout.data(), with_din ? din.get() : nullptr, grads.get(), scratch.get());
+    run(x.in.data(), x.params.data(), dout.data(), with_din ? din.get() : nullptr, grads.get(), scratch.get());
     EXPECT_TRUE(close_to_reference(grads.values(), want_grads, "weight and bias gradients"));
     EXPECT_TRUE(close_to_reference(din.values(), want_din, with_din ? "input gradient" : "untouched input gradient"));
     EXPECT_TRUE(din.guards_intact() && grads.guards_intact() && scratch.guards_intact())
@@ -177,6 +176,18 @@ void expect_forward_kernel(std::size_t batch, unsigned seed, const char* name) {
     }, name);
 }
 
+/// The activation the checks run: leaky_relu, whose negative side still reaches the output.
+inline constexpr kernels::reference::leaky_relu_op test_leaky{0.125};
+
+/// An activation of kind Op: test_leaky, or relu and the others as they are.
+template <class Op>
+constexpr Op test_op() {
+    if constexpr (std::is_same_v<Op, kernels::reference::leaky_relu_op>)
+        return test_leaky;
+    else
+        return Op{};
+}
+
 /// The automatic forward kernel in 2, 3 or 7 output parts (output_part: rows, or output
 /// channels for a 1x1 conv) gives the bits of the whole.
 template <class T, class L>
@@ -184,8 +195,8 @@ void expect_forward_parts(std::size_t batch, unsigned seed) {
     static constexpr conv2d_geometry g = L::geometry;
     check_parts<T>(info_of<L>, batch, seed,
                    [](const T* in, const T* params, const T* bias, T* out, std::size_t n, output_part part) {
-                       kernels::simd::conv2d_forward<g, conv_kernel::automatic>(
-                           in, params, bias, out, n, kernels::reference::leaky_relu_op{T(0.125)}, part);
+                       kernels::simd::conv2d_forward<g, conv_kernel::automatic>(in, params, bias, out, n,
+                                                                                test_leaky, part);
                    });
 }
 
@@ -201,24 +212,24 @@ void expect_forward_scratch(std::size_t batch, unsigned seed) {
     using direct = kernels::simd::conv2d_direct<g, T>;
     using flat = kernels::simd::conv2d_direct_flat<g, T>;
     using banded = kernels::simd::conv2d_direct_flat<g, T, kernels::simd::default_arch, 0>;
-    using leaky = kernels::reference::leaky_relu_op;
     if constexpr (direct::fits) {
-        const auto want = [](const T* in, const T* params, const T* bias, T* out, std::size_t n) {
-            direct::run(in, params, bias, out, n, leaky{T(0.125)});
-        };
+        const auto want = conv_output<T>(l, batch, seed, [](const T* in, const T* params, const T* bias, T* out,
+                                                            std::size_t n) {
+            direct::run(in, params, bias, out, n, test_leaky);
+        });
         check_scratch<T>(l, batch, seed, want, "conv2d_direct without scratch",
                          [](const T* in, const T* params, const T* bias, T* out, std::size_t n, T* scratch) {
-                             flat::run(in, params, bias, out, n, leaky{T(0.125)}, scratch);
+                             flat::run(in, params, bias, out, n, test_leaky, scratch);
                          },
                          flat::scratch_size, "conv2d_direct_flat");
         check_scratch<T>(l, batch, seed, want, "conv2d_direct without scratch",
                          [](const T* in, const T* params, const T* bias, T* out, std::size_t n, T* scratch) {
-                             banded::run(in, params, bias, out, n, leaky{T(0.125)}, scratch);
+                             banded::run(in, params, bias, out, n, test_leaky, scratch);
                          },
                          banded::scratch_size, "conv2d_direct_flat in bands of one register block");
         check_scratch<T>(l, batch, seed, want, "conv2d_direct without scratch",
                          [](const T* in, const T* params, const T* bias, T* out, std::size_t n, T* scratch) {
-                             direct::run(in, params, bias, out, n, leaky{T(0.125)}, {}, scratch);
+                             direct::run(in, params, bias, out, n, test_leaky, {}, scratch);
                          },
                          direct::image_size, "conv2d_direct with its image in scratch");
     }
@@ -226,12 +237,14 @@ void expect_forward_scratch(std::size_t batch, unsigned seed) {
     if constexpr (size != 0)
         check_scratch<T>(
             l, batch, seed,
-            [](const T* in, const T* params, const T* bias, T* out, std::size_t n) {
-                kernels::simd::conv2d_forward<g, conv_kernel::automatic>(in, params, bias, out, n, leaky{T(0.125)});
-            },
+            conv_output<T>(l, batch, seed,
+                           [](const T* in, const T* params, const T* bias, T* out, std::size_t n) {
+                               kernels::simd::conv2d_forward<g, conv_kernel::automatic>(in, params, bias, out, n,
+                                                                                        test_leaky);
+                           }),
             "conv2d_forward without scratch",
             [](const T* in, const T* params, const T* bias, T* out, std::size_t n, T* scratch) {
-                kernels::simd::conv2d_forward<g, conv_kernel::automatic>(in, params, bias, out, n, leaky{T(0.125)}, {},
+                kernels::simd::conv2d_forward<g, conv_kernel::automatic>(in, params, bias, out, n, test_leaky, {},
                                                                          scratch);
             },
             size, "conv2d_forward with scratch");
@@ -263,15 +276,6 @@ void expect_backward_method(std::size_t batch, unsigned seed, const char* name) 
         for (const bool with_din : {true, false})
             check_backward<T>(info_of<L>, batch, seed, with_din, K::scratch_size, run);
     }
-}
-
-/// The activation the pooled checks run: leaky_relu with slope 1/8.
-template <class Op>
-constexpr Op test_op() {
-    if constexpr (std::is_same_v<Op, kernels::reference::leaky_relu_op>)
-        return Op{0.125};
-    else
-        return Op{};
 }
 
 /// A 2x2 stride-2 pool fused into the conv (with an activation) gives the bits of the conv

@@ -1,5 +1,5 @@
-// Shared by the SIMD-kernel tests: seeded data, the comparison against the reference
-// (tolerance relative to the reference's scale), guard cells that catch a kernel writing
+// Shared by the SIMD-kernel tests: seeded data, the comparisons against the reference
+// (tolerance relative to the reference's scale, or the same bits), guard cells that catch a kernel writing
 // past its output, and the arch tags each kernel is run with besides default_arch.
 #pragma once
 
@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,18 @@ template <class T>
     if (worst <= tolerance<T> * scale) return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure() << what << ": worst error " << worst << " at element " << at << " (got "
                                          << got[at] << ", want " << want[at] << "), limit " << tolerance<T> * scale;
+}
+
+/// The same bits, but that a NaN matches any NaN: which of two NaN operands a sum passes on,
+/// and so the sign of a NaN from inf - inf carried through it, IEEE 754 leaves open, and
+/// compilers swap the operands of an add (clang does in the reference's scalar sums).
+template <class T>
+bool same_bits(const std::vector<T>& got, const std::vector<T>& want) {
+    if (got.size() != want.size()) return false;
+    for (std::size_t i = 0; i < got.size(); ++i)
+        if (std::memcmp(&got[i], &want[i], sizeof(T)) != 0 && !(std::isnan(got[i]) && std::isnan(want[i])))
+            return false;
+    return true;
 }
 
 /// A buffer of n values followed by guard cells holding a sentinel.

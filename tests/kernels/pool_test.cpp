@@ -3,8 +3,6 @@
 // infinities and NaN; plus shapes that fall back to the reference.
 #include <ctnn/kernels/reference/pool2d.hpp>
 
-#include <cmath>
-#include <cstring>
 #include <limits>
 
 #include "kernel_test_util.hpp"
@@ -18,17 +16,6 @@ struct pool_case {
     using layer = typename Pool::template bind<T, ctnn::shape<C, H, W>, 1>;
     static constexpr std::size_t batch = Batch;
 };
-
-/// The same bits, but that a NaN matches any NaN: which of two NaN operands a sum passes on,
-/// and so the sign of a NaN from inf - inf carried through it, IEEE 754 leaves open, and
-/// compilers swap the operands of an add (clang does in the reference's scalar sums).
-template <class T>
-bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::memcmp(&a[i], &b[i], sizeof(T)) != 0 && !(std::isnan(a[i]) && std::isnan(b[i]))) return false;
-    return true;
-}
 
 /// Random values, or values from a small set with ties, +-inf and NaN.
 template <class T>
