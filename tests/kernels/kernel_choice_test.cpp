@@ -78,6 +78,39 @@ TEST(KernelChoice, LargePointwiseGemmWithPrefetchMatchesTheReference) {
     EXPECT_TRUE(close_to_reference(got, want, "gemm with prefetch"));
 }
 
+// A direct conv whose padded image (48 channels, 9 rows of 58 or more) is over the stack
+// tile, so that with scratch it runs from the image there: its input channels in passes
+// that conv_strip_bytes holds, and (8 lanes: 7 vectors a row) pairs of rows as one sweep of
+// 14 vectors, the 7th row alone.
+using wide_direct = ctnn::conv2d<24, 3, ctnn::pad<1>>::bind<float, ctnn::shape<48, 7, 56>, 1>;
+using wide_kernel = kernels::simd::conv2d_direct<wide_direct::geometry, float>;
+static_assert(!wide_kernel::whole_image && wide_kernel::image_chunk < 48);
+static_assert(wide_kernel::row_pairs || kernels::simd::vec<float, kernels::simd::default_arch>::size != 8);
+
+TEST(KernelChoice, DirectConvFromItsImageInPassesMatchesTheRowTiles) {
+    using K = wide_kernel;
+    constexpr std::size_t batch = 2;
+    constexpr std::size_t out_size = batch * wide_direct::out_shape::size;
+    const auto in = random_vector<float>(batch * wide_direct::in_shape::size, 11);
+    const auto params = random_vector<float>(wide_direct::param_count, 12);
+    const float* bias = params.data() + wide_direct::weight_size;
+    std::vector<float> want(out_size);
+    kernels::reference::conv2d_forward(wide_direct::geometry, in.data(), params.data(), bias, want.data(), batch);
+    guarded<float> scratch(K::image_size), got(out_size);
+    K::run(in.data(), params.data(), bias, got.get(), batch, kernels::reference::identity_op{}, {}, scratch.get());
+    EXPECT_TRUE(close_to_reference(got.values(), want, "conv2d_direct from its image"));
+    EXPECT_TRUE(got.guards_intact() && scratch.guards_intact());
+
+    // The same bits as the row tiles (no scratch), the activation applied after the last pass.
+    const kernels::reference::leaky_relu_op op{0.125};
+    std::vector<float> tiles(out_size);
+    K::run(in.data(), params.data(), bias, tiles.data(), batch, op);
+    guarded<float> image(out_size);
+    K::run(in.data(), params.data(), bias, image.get(), batch, op, {}, scratch.get());
+    EXPECT_TRUE(same_bits(image.values(), tiles));
+    EXPECT_TRUE(image.guards_intact() && scratch.guards_intact());
+}
+
 TEST(KernelChoice, ForcedKernelsMatchTheReference) {
     constexpr std::size_t batch = 3;
     const auto in = random_vector<float>(batch * pointwise_auto::in_shape::size, 1);

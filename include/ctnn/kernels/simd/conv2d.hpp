@@ -7,7 +7,11 @@
 //    into a small stack tile (conv2d_row_tile), then a register-blocked micro-kernel runs
 //    over channels and kernel rows with the kernel columns unrolled; vectorized along the
 //    output width (conv2d_direct) or, when a row is narrow next to the vector, along the
-//    output channels (conv2d_direct_channels). No scratch, no heap.
+//    output channels (conv2d_direct_channels). No scratch, no heap. With the padded input
+//    of all channels at hand (it fits the stack tile, or the caller gives scratch),
+//    conv2d_direct reads it in place, in passes of input channels that fit L1, and pairs
+//    of output rows as one sweep where that blocks better; conv2d_direct_flat runs along
+//    the flattened padded image instead (rows that leave vectors part empty).
 //  * gemm: a 1x1, stride-1, unpadded conv is out[o][p] = bias[o] + sum_c w[o][c] in[c][p],
 //    a GEMM whose B is the input as it lies (kernels/simd/gemm.hpp).
 // Backward (conv2d_backward_gemm): GEMMs on the input unrolled into columns in the
@@ -36,6 +40,14 @@ namespace ctnn::kernels::simd {
 /// weights of conv2d_direct_channels).
 inline constexpr std::size_t conv_tile_bytes = 16384;
 
+/// Bytes of input conv2d_direct reads per pass over the padded image (the rows a pair of
+/// output rows reads, of a chunk of input channels): half of the smallest L1 of this
+/// machine's kinds (32 KB on Zen 3), so every block of output channels finds them in L1.
+/// c3 (bench/cases.hpp: 64 channels, 59 KB of such rows) ran 5-7% faster in 4 passes of
+/// 16 channels than in one (one process, variants interleaved); passes of 8, 12 or 32
+/// channels gained less.
+inline constexpr std::size_t conv_strip_bytes = 16384;
+
 /// Bytes of input one band of conv2d_direct_flat reads (every channel of a band of
 /// positions): within half of the smallest L2 of this machine's kinds (512 KB per core on
 /// Zen 3), so a band stays in L2 while every block of output channels runs over it.
@@ -53,18 +65,25 @@ namespace detail {
 template <class A>
 inline constexpr std::size_t direct_block_registers = register_count<A> >= 32 ? 20 : register_count<A>;
 
+/// Offsets j * W of NV consecutive vectors of W lanes.
+template <std::size_t NV, std::size_t W>
+inline constexpr auto consecutive_vectors = [] {
+    std::array<std::size_t, NV> at{};
+    for (std::size_t j = 0; j < NV; ++j) at[j] = j * W;
+    return at;
+}();
+
 /// One kernel row of a direct kernel's register block: for each kernel column kx, the NV
-/// vectors at t + Taps[kx] + j * W times the weights w[i * WStride + kx], broadcast, into
+/// vectors at t + Taps[kx] + Vecs[j] times the weights w[i * WStride + kx], broadcast, into
 /// acc[i][j]. conv2d_direct and conv2d_direct_flat both run their taps through it: the
 /// same FMAs in the same order, so the same bits.
-template <std::size_t OB, std::size_t NV, std::size_t WStride, auto Taps, class A, class T>
+template <std::size_t OB, std::size_t NV, std::size_t WStride, auto Taps, auto Vecs, class A, class T>
 [[gnu::always_inline]] inline void kernel_row(const T* t, const T* w, vec<T, A> (&acc)[OB][NV]) noexcept {
     using V = vec<T, A>;
-    constexpr std::size_t W = V::size;
     static_for<Taps.size()>([&]<std::size_t kx>() CTNN_SIMD_INLINE {
         V xv[NV];
         static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
-            xv[j] = V::load_unaligned(t + Taps[kx] + j * W);
+            xv[j] = V::load_unaligned(t + Taps[kx] + Vecs[j]);
             if constexpr (OB > 1) pin<A>(xv[j]);
         });
         static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
@@ -183,6 +202,17 @@ struct conv2d_direct {
     static constexpr std::size_t nvec = tile_t::nvec;
     static constexpr bool fits = tile_t::fits;
     static constexpr detail::blocking blk = detail::choose_blocking(cout_g, nvec, detail::direct_block_registers<A>);
+    /// With the padded image at hand (whole_image, or the caller's scratch), pairs of output
+    /// rows run as one sweep of 2 * nvec vectors, a block's vectors running on from the end
+    /// of one row into the next, when that blocks better (the cost model): c3 (bench/cases.hpp)
+    /// has 7 vectors a row, and one row at a time its 6x2 blocks left a 6x1 block (6 chains of
+    /// 4-cycle FMAs) and 4 channels over, which took 25% of the time for 20% of the FMAs; in
+    /// pairs it runs 4x3 and 4x2 blocks, 2% faster. pair_blk is the block of such a sweep.
+    static constexpr detail::blocking pair_blk =
+        detail::choose_blocking(cout_g, 2 * nvec, detail::direct_block_registers<A>);
+    static constexpr bool row_pairs =
+        G.out_h >= 2 && detail::sweep_cycles(cout_g, 2 * nvec, pair_blk.rows, pair_blk.vecs) <
+                            0.97 * 2.0 * detail::sweep_cycles(cout_g, nvec, blk.rows, blk.vecs);
     /// Where kernel column kx of a kernel row is in the tile, from the row's output column.
     static constexpr auto column_taps = [] {
         std::array<std::size_t, KW> at{};
@@ -206,7 +236,10 @@ struct conv2d_direct {
         const auto rows = [&]<bool Image>(T* tile) {
             for_each_group<Image>(in, weight, bias, batch, tile, [&](const T* x, const T* w, const T* b, std::size_t k) {
                 T* z = out + k * cout_g * out_plane;
-                for (std::size_t y = y0; y < y1; ++y) row<out_plane, Image>(x, w, b, z + y * G.out_w, y, tile, op);
+                std::size_t y = y0;
+                if constexpr (Image && row_pairs)
+                    for (; y + 2 <= y1; y += 2) row_pair<out_plane>(w, b, z + y * G.out_w, y, tile, op);
+                for (; y < y1; ++y) row<out_plane, Image>(x, w, b, z + y * G.out_w, y, tile, op);
             });
         };
         if constexpr (!whole_image) {
@@ -222,6 +255,16 @@ struct conv2d_direct {
     static constexpr std::size_t tile_size = whole_image ? tile_t::image_size : tile_t::size;
     /// Elements of scratch run() can use: the padded input of a group's channels.
     static constexpr std::size_t image_size = tile_t::image_size;
+    /// The padded image in the tile: distance between channels and between kernel rows.
+    static constexpr std::size_t image_cs = tile_t::image_rows * tile_t::row_len;
+    static constexpr std::size_t image_ks = G.dilation_h * tile_t::row_len;
+    /// Input channels per pass over the image: as many as conv_strip_bytes holds of the rows
+    /// a pair of output rows reads, in passes of equal size.
+    static constexpr std::size_t image_chunk = [] {
+        constexpr std::size_t rows = G.stride_h + (KH - 1) * G.dilation_h + 1;
+        constexpr std::size_t most = detail::max_of(1, conv_strip_bytes / (rows * tile_t::row_len * sizeof(T)));
+        return detail::ceil_div(cin_g, detail::ceil_div(cin_g, most));
+    }();
 
     /// Stack bytes of the two conv rows (all of a group's channels) run_pooled keeps.
     static constexpr std::size_t pooled_rows_size = cout_g * 2 * G.out_w;
@@ -268,8 +311,10 @@ struct conv2d_direct {
     template <std::size_t Plane, bool Image, class Op>
     static void row(const T* x, const T* w, const T* b, T* z, std::size_t y, T* tile, const Op& op) noexcept {
         if constexpr (Image) {
-            constexpr std::size_t CS = tile_t::image_rows * tile_t::row_len, KS = G.dilation_h * tile_t::row_len;
-            all_channels<Plane, CS, KS>(tile + y * G.stride_h * tile_t::row_len, cin_g, w, b, true, true, z, op);
+            const T* t = tile + y * G.stride_h * tile_t::row_len;
+            image_chunks([&](std::size_t c0, std::size_t cc, bool first, bool last) {
+                all_channels<Plane, image_cs, image_ks>(t + c0 * image_cs, cc, w + c0 * KK, b, first, last, z, op);
+            });
         } else {
             // Channels in chunks the tile holds; later chunks add to what earlier ones stored.
             for (std::size_t c0 = 0; c0 < cin_g; c0 += tile_t::chunk) {
@@ -280,6 +325,81 @@ struct conv2d_direct {
             }
         }
     }
+
+    /// f(c0, cc, first, last) for the image's input channels [c0, c0 + cc), image_chunk at a
+    /// time: the first pass starts from the bias, the others add to what it stored, and the
+    /// last applies the activation (a float stored and loaded again is the same float, so
+    /// the bits are those of one pass).
+    template <class F>
+    static void image_chunks(F&& f) noexcept {
+        for (std::size_t c0 = 0; c0 < cin_g; c0 += image_chunk) {
+            const std::size_t cc = detail::min_of(image_chunk, cin_g - c0);
+            f(c0, cc, c0 == 0, c0 + cc == cin_g);
+        }
+    }
+
+    /// Output rows y and y + 1 of every channel from the padded image in the tile, as one
+    /// sweep of 2 * nvec vectors (row_pairs); channel o's rows go to z + o * Plane.
+    template <std::size_t Plane, class Op>
+    static void row_pair(const T* w, const T* b, T* z, std::size_t y, const T* tile, const Op& op) noexcept {
+        constexpr std::size_t OB = pair_blk.rows, tail = cout_g % OB;
+        const T* t = tile + y * G.stride_h * tile_t::row_len;
+        image_chunks([&](std::size_t c0, std::size_t cc, bool first, bool last) {
+            const T* tc = t + c0 * image_cs;
+            const T* wc = w + c0 * KK;
+            std::size_t o = 0;
+            for (; o + OB <= cout_g; o += OB)
+                pair_columns<OB, Plane>(tc, cc, wc + o * cin_g * KK, b ? b + o : nullptr, first, last, z + o * Plane,
+                                        op);
+            if constexpr (tail != 0)
+                pair_columns<tail, Plane>(tc, cc, wc + o * cin_g * KK, b ? b + o : nullptr, first, last,
+                                          z + o * Plane, op);
+        });
+    }
+
+    /// OB output channels of a pair of rows: blocks of pair_blk.vecs vectors, each at
+    /// compile-time places (pair_vectors), then the rest.
+    template <std::size_t OB, std::size_t Plane, class Op>
+    static void pair_columns(const T* t, std::size_t cc, const T* w, const T* b, bool first, bool last, T* z,
+                             const Op& op) noexcept {
+        constexpr std::size_t NV = pair_blk.vecs, full = 2 * nvec / NV, rem = 2 * nvec % NV;
+        detail::static_for<full>([&]<std::size_t jb>() {
+            block<OB, NV, pair_vectors<NV, jb * NV>, Plane, image_cs, image_ks>(t, cc, w, b, first, last, z, 0, op);
+        });
+        if constexpr (rem != 0)
+            block<OB, rem, pair_vectors<rem, full * NV>, Plane, image_cs, image_ks>(t, cc, w, b, first, last, z, 0,
+                                                                                   op);
+    }
+
+    /// Where a register block's NV vectors are: from the block's first input column in the
+    /// tile (in) and from its first output (out); how many lanes each stores.
+    template <std::size_t NV>
+    struct vector_places {
+        std::array<std::size_t, NV> in, out, lanes;
+    };
+    /// NV consecutive vectors of one row from vector First; with Last, the row's last ones.
+    template <std::size_t NV, std::size_t First, bool Last>
+    static constexpr vector_places<NV> row_vectors = [] {
+        vector_places<NV> p{};
+        for (std::size_t j = 0; j < NV; ++j) {
+            p.in[j] = p.out[j] = j * W;
+            p.lanes[j] = Last ? detail::lanes_of<G.out_w, W>(First + j) : W;
+        }
+        return p;
+    }();
+    /// NV vectors from vector V0 of a pair of rows, counted row after row: vector v is
+    /// vector v % nvec of row v / nvec.
+    template <std::size_t NV, std::size_t V0>
+    static constexpr vector_places<NV> pair_vectors = [] {
+        vector_places<NV> p{};
+        for (std::size_t j = 0; j < NV; ++j) {
+            const std::size_t r = (V0 + j) / nvec, v = (V0 + j) % nvec;
+            p.in[j] = r * G.stride_h * tile_t::row_len + v * W;
+            p.out[j] = r * G.out_w + v * W;
+            p.lanes[j] = detail::lanes_of<G.out_w, W>(v);
+        }
+        return p;
+    }();
 
     /// Every output channel of one row, over cc input channels of the tile t (w: the first
     /// of them, for output channel 0): blocks of blk.rows channels, then the rest.
@@ -302,26 +422,30 @@ struct conv2d_direct {
         constexpr std::size_t NV = blk.vecs, full = nvec / NV, rem = nvec % NV;
         for (std::size_t jb = 0; jb < full; ++jb) {
             if (rem == 0 && jb + 1 == full)
-                block<OB, NV, nvec - NV, true, Plane, CS, KS>(tile, cc, w, b, first, last, z, jb * NV * W, op);
+                block<OB, NV, row_vectors<NV, nvec - NV, true>, Plane, CS, KS>(tile, cc, w, b, first, last, z,
+                                                                               jb * NV * W, op);
             else
-                block<OB, NV, 0, false, Plane, CS, KS>(tile, cc, w, b, first, last, z, jb * NV * W, op);
+                block<OB, NV, row_vectors<NV, 0, false>, Plane, CS, KS>(tile, cc, w, b, first, last, z, jb * NV * W,
+                                                                        op);
         }
         if constexpr (rem != 0)
-            block<OB, rem, full * NV, true, Plane, CS, KS>(tile, cc, w, b, first, last, z, full * NV * W, op);
+            block<OB, rem, row_vectors<rem, full * NV, true>, Plane, CS, KS>(tile, cc, w, b, first, last, z,
+                                                                             full * NV * W, op);
     }
 
-    template <std::size_t J, std::size_t First, bool Last>
-    static constexpr std::size_t lanes = Last ? detail::lanes_of<G.out_w, W>(First + J) : W;
-
-    template <std::size_t OB, std::size_t NV, std::size_t First, bool Last, std::size_t Plane, std::size_t CS,
-              std::size_t KS, class Op>
-    static void block(const T* tile, std::size_t cc, const T* w, const T* b, bool first, bool last, T* z,
-                      std::size_t x0, const Op& op) noexcept {
+    /// OB channels x NV vectors at the places P (vector_places), from column x0 of the tile
+    /// and of the output. Inlined always: where a row's last block has the places of the
+    /// others (a row of whole vectors), both are one function called from two places, and
+    /// g++ 12 then kept it out of line, which made c6 (bench/cases.hpp) 4-5% slower.
+    template <std::size_t OB, std::size_t NV, vector_places<NV> P, std::size_t Plane, std::size_t CS, std::size_t KS,
+              class Op>
+    [[gnu::always_inline]] static void block(const T* tile, std::size_t cc, const T* w, const T* b, bool first,
+                                             bool last, T* z, std::size_t x0, const Op& op) noexcept {
         V acc[OB][NV];
         detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
             detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
                 if (!first)
-                    acc[i][j] = detail::load<lanes<j, First, Last>, A>(z + i * Plane + x0 + j * W);
+                    acc[i][j] = detail::load<P.lanes[j], A>(z + i * Plane + x0 + P.out[j]);
                 else if (b != nullptr)
                     acc[i][j] = V(b[i]);
                 else
@@ -334,13 +458,13 @@ struct conv2d_direct {
             for (std::size_t ky = 0; ky < KH; ++ky) {
                 const T* tk = t + ky * KS;
                 const T* wk = wc + ky * KW;
-                detail::kernel_row<OB, NV, cin_g * KK, column_taps, A>(tk, wk, acc);
+                detail::kernel_row<OB, NV, cin_g * KK, column_taps, P.in, A>(tk, wk, acc);
             }
         }
         detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
             detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
-                detail::store<lanes<j, First, Last>, A>(z + i * Plane + x0 + j * W,
-                                                        last ? detail::apply<A>(op, acc[i][j]) : acc[i][j]);
+                detail::store<P.lanes[j], A>(z + i * Plane + x0 + P.out[j],
+                                             last ? detail::apply<A>(op, acc[i][j]) : acc[i][j]);
             });
         });
     }
@@ -499,7 +623,7 @@ struct conv2d_direct_flat {
             for (std::size_t ky = 0; ky < KH; ++ky) {
                 const T* tk = t + tap(ky, 0);
                 const T* wk = wc + ky * KW;
-                detail::kernel_row<OB, NV, cin_g * KK, column_taps, A>(tk, wk, acc);
+                detail::kernel_row<OB, NV, cin_g * KK, column_taps, detail::consecutive_vectors<NV, W>, A>(tk, wk, acc);
             }
         }
         detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
