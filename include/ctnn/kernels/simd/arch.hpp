@@ -39,6 +39,15 @@
 #define CTNN_SIMD_INLINE
 #endif
 
+// Inlining forced only in optimized builds: for kernel parts the compiler might otherwise
+// keep out of line when one is called from two places. At -O0 (the sanitizer and built-only
+// CI stages) forcing it would only cost build time and memory.
+#if defined(__GNUC__) && defined(__OPTIMIZE__)
+#define CTNN_OPTIMIZED_INLINE __attribute__((always_inline))
+#else
+#define CTNN_OPTIMIZED_INLINE
+#endif
+
 namespace ctnn::kernels::simd {
 
 /// The arch tag the layers instantiate their kernels with.

@@ -312,48 +312,49 @@ struct conv2d_direct {
     static void row(const T* x, const T* w, const T* b, T* z, std::size_t y, T* tile, const Op& op) noexcept {
         if constexpr (Image) {
             const T* t = tile + y * G.stride_h * tile_t::row_len;
-            image_chunks([&](std::size_t c0, std::size_t cc, bool first, bool last) {
+            channel_passes<image_chunk>([&](std::size_t c0, std::size_t cc, bool first, bool last) {
                 all_channels<Plane, image_cs, image_ks>(t + c0 * image_cs, cc, w + c0 * KK, b, first, last, z, op);
             });
         } else {
-            // Channels in chunks the tile holds; later chunks add to what earlier ones stored.
-            for (std::size_t c0 = 0; c0 < cin_g; c0 += tile_t::chunk) {
-                const std::size_t cc = detail::min_of(tile_t::chunk, cin_g - c0);
+            channel_passes<tile_t::chunk>([&](std::size_t c0, std::size_t cc, bool first, bool last) {
                 tile_t::fill(tile, x, y, c0, cc);
-                all_channels<Plane, tile_t::channel_tile, tile_t::row_len>(tile, cc, w + c0 * KK, b, c0 == 0,
-                                                                           c0 + cc == cin_g, z, op);
-            }
+                all_channels<Plane, tile_t::channel_tile, tile_t::row_len>(tile, cc, w + c0 * KK, b, first, last, z,
+                                                                           op);
+            });
         }
     }
 
-    /// f(c0, cc, first, last) for the image's input channels [c0, c0 + cc), image_chunk at a
-    /// time: the first pass starts from the bias, the others add to what it stored, and the
-    /// last applies the activation (a float stored and loaded again is the same float, so
-    /// the bits are those of one pass).
-    template <class F>
-    static void image_chunks(F&& f) noexcept {
-        for (std::size_t c0 = 0; c0 < cin_g; c0 += image_chunk) {
-            const std::size_t cc = detail::min_of(image_chunk, cin_g - c0);
+    /// f(c0, cc, first, last) for the input channels [c0, c0 + cc), Chunk at a time (the
+    /// image's passes, or what the row tile holds): the first pass starts from the bias, the
+    /// others add to what it stored, and the last applies the activation (a float stored and
+    /// loaded again is the same float, so the bits are those of one pass).
+    template <std::size_t Chunk, class F>
+    static void channel_passes(F&& f) noexcept {
+        for (std::size_t c0 = 0; c0 < cin_g; c0 += Chunk) {
+            const std::size_t cc = detail::min_of(Chunk, cin_g - c0);
             f(c0, cc, c0 == 0, c0 + cc == cin_g);
         }
+    }
+
+    /// f.template operator()<B>(o) for the output channels [o, o + B): blocks of OB, then
+    /// the rest.
+    template <std::size_t OB, class F>
+    static void channel_blocks(F&& f) noexcept {
+        std::size_t o = 0;
+        for (; o + OB <= cout_g; o += OB) f.template operator()<OB>(o);
+        if constexpr (cout_g % OB != 0) f.template operator()<cout_g % OB>(o);
     }
 
     /// Output rows y and y + 1 of every channel from the padded image in the tile, as one
     /// sweep of 2 * nvec vectors (row_pairs); channel o's rows go to z + o * Plane.
     template <std::size_t Plane, class Op>
     static void row_pair(const T* w, const T* b, T* z, std::size_t y, const T* tile, const Op& op) noexcept {
-        constexpr std::size_t OB = pair_blk.rows, tail = cout_g % OB;
         const T* t = tile + y * G.stride_h * tile_t::row_len;
-        image_chunks([&](std::size_t c0, std::size_t cc, bool first, bool last) {
-            const T* tc = t + c0 * image_cs;
-            const T* wc = w + c0 * KK;
-            std::size_t o = 0;
-            for (; o + OB <= cout_g; o += OB)
-                pair_columns<OB, Plane>(tc, cc, wc + o * cin_g * KK, b ? b + o : nullptr, first, last, z + o * Plane,
-                                        op);
-            if constexpr (tail != 0)
-                pair_columns<tail, Plane>(tc, cc, wc + o * cin_g * KK, b ? b + o : nullptr, first, last,
-                                          z + o * Plane, op);
+        channel_passes<image_chunk>([&](std::size_t c0, std::size_t cc, bool first, bool last) {
+            channel_blocks<pair_blk.rows>([&]<std::size_t B>(std::size_t o) {
+                pair_columns<B, Plane>(t + c0 * image_cs, cc, w + (o * cin_g + c0) * KK, b ? b + o : nullptr, first,
+                                       last, z + o * Plane, op);
+            });
         });
     }
 
@@ -407,12 +408,9 @@ struct conv2d_direct {
     template <std::size_t Plane, std::size_t CS, std::size_t KS, class Op>
     static void all_channels(const T* t, std::size_t cc, const T* w, const T* b, bool first, bool last, T* z,
                              const Op& op) noexcept {
-        constexpr std::size_t OB = blk.rows, tail = cout_g % OB;
-        std::size_t o = 0;
-        for (; o + OB <= cout_g; o += OB)
-            columns<OB, Plane, CS, KS>(t, cc, w + o * cin_g * KK, b ? b + o : nullptr, first, last, z + o * Plane, op);
-        if constexpr (tail != 0)
-            columns<tail, Plane, CS, KS>(t, cc, w + o * cin_g * KK, b ? b + o : nullptr, first, last, z + o * Plane, op);
+        channel_blocks<blk.rows>([&]<std::size_t B>(std::size_t o) {
+            columns<B, Plane, CS, KS>(t, cc, w + o * cin_g * KK, b ? b + o : nullptr, first, last, z + o * Plane, op);
+        });
     }
 
     /// OB output channels of one row, all its vectors.
@@ -434,12 +432,13 @@ struct conv2d_direct {
     }
 
     /// OB channels x NV vectors at the places P (vector_places), from column x0 of the tile
-    /// and of the output. Inlined always: where a row's last block has the places of the
-    /// others (a row of whole vectors), both are one function called from two places, and
-    /// g++ 12 then kept it out of line, which made c6 (bench/cases.hpp) 4-5% slower.
+    /// and of the output. Inlined always when optimizing: where a row's last block has the
+    /// places of the others (a row of whole vectors), both are one function called from two
+    /// places, and g++ 12 then kept it out of line, which made c6 (bench/cases.hpp) 4-5%
+    /// slower. Not at -O0, where it took a sweep file from 274 s to 392 s and 9 to 12 GB.
     template <std::size_t OB, std::size_t NV, vector_places<NV> P, std::size_t Plane, std::size_t CS, std::size_t KS,
               class Op>
-    [[gnu::always_inline]] static void block(const T* tile, std::size_t cc, const T* w, const T* b, bool first,
+    CTNN_OPTIMIZED_INLINE static void block(const T* tile, std::size_t cc, const T* w, const T* b, bool first,
                                              bool last, T* z, std::size_t x0, const Op& op) noexcept {
         V acc[OB][NV];
         detail::static_for<OB>([&]<std::size_t i>() CTNN_SIMD_INLINE {
