@@ -23,6 +23,10 @@ enum class gemm_init { zero, accumulate, bias };
 
 /// gemm_nn prefetches the next column block when its C is at least this large (bytes).
 inline constexpr std::size_t gemm_prefetch_bytes = 256 * 1024;
+/// gemm_nn copies a column block of B to a contiguous panel of at most this many bytes on
+/// the stack when at least gemm_panel_rows rows of C run over it.
+inline constexpr std::size_t gemm_panel_bytes = 16 * 1024;
+inline constexpr std::size_t gemm_panel_rows = 32;
 
 template <class A, std::size_t N, class T>
 struct gemm_nn {
@@ -39,6 +43,18 @@ struct gemm_nn {
     /// Zen 3 (512 KB L2): 21-28% faster with the caches flushed before each call, 1% warm.
     template <std::size_t Rows>
     static constexpr bool prefetch = Rows * N * sizeof(T) >= gemm_prefetch_bytes;
+    /// Whether a column block of B (K rows of NV vectors, ldb apart) is first copied to a
+    /// panel on the stack, its rows one after the other: the micro-kernel then reads one or
+    /// two pages for all of K, not K pages (ldb * sizeof(T) apart, often past a page), and
+    /// the copy is paid once for every row block. c5 (bench/cases.hpp: K = 64 rows 12.5 KB
+    /// apart, 256 rows of C) ran 12% faster, with prefetch_next asking for the next block
+    /// of B where the copy reads it. Only where Rows, the typical M, is at least
+    /// gemm_panel_rows; at run time, where M is too, the K rows fit the panel and B's rows
+    /// are not already one after the other (ldb == NV * W).
+    template <std::size_t Rows>
+    static constexpr bool panels = Rows >= gemm_panel_rows;
+    template <std::size_t Rows>
+    static constexpr std::size_t panel_k = gemm_panel_bytes / (blk<Rows>.vecs * W * sizeof(T));
 
     /// C = op(init + a * B) for M rows; init is zero, C itself, or bias[m]; op (an
     /// activation of kernels/simd/activation.hpp, identity by default) is applied in
@@ -49,32 +65,53 @@ struct gemm_nn {
                     const Op& op = {}) noexcept {
         constexpr std::size_t MB = blk<Rows>.rows, NV = blk<Rows>.vecs;
         constexpr std::size_t full = nvec / NV, rem = nvec % NV;
+        alignas(64) T panel[panels<Rows> ? panel_k<Rows> * NV * W : 1];
+        const bool use_panel = panels<Rows> && M >= gemm_panel_rows && K <= panel_k<Rows> && ldb != NV * W;
         // Column blocks outermost: one block of B (K x NV vectors) stays in L1 for all rows.
         for (std::size_t jb = 0; jb < full; ++jb) {
             const std::size_t n0 = jb * NV * W;
-            if (rem == 0 && jb + 1 == full)
-                rows<MB, NV, nvec - NV, true, false>(M, K, a, a_m, a_k, b + n0, ldb, c + n0, ldc, init, bias, op);
-            else
-                rows<MB, NV, 0, false, prefetch<Rows>>(M, K, a, a_m, a_k, b + n0, ldb, c + n0, ldc, init, bias, op);
+            if (rem == 0 && jb + 1 == full) {
+                rows<MB, NV, nvec - NV, true, false>(M, K, a, a_m, a_k, b + n0, ldb, b + n0, ldb, c + n0, ldc, init,
+                                                     bias, op);
+            } else if (use_panel) {
+                copy_panel<NV>(K, b + n0, ldb, panel);
+                rows<MB, NV, 0, false, prefetch<Rows>>(M, K, a, a_m, a_k, panel, NV * W, b + n0, ldb, c + n0, ldc,
+                                                       init, bias, op);
+            } else {
+                rows<MB, NV, 0, false, prefetch<Rows>>(M, K, a, a_m, a_k, b + n0, ldb, b + n0, ldb, c + n0, ldc, init,
+                                                       bias, op);
+            }
         }
         if constexpr (rem != 0) {
             const std::size_t n0 = full * NV * W;
-            rows<MB, rem, full * NV, true, false>(M, K, a, a_m, a_k, b + n0, ldb, c + n0, ldc, init, bias, op);
+            rows<MB, rem, full * NV, true, false>(M, K, a, a_m, a_k, b + n0, ldb, b + n0, ldb, c + n0, ldc, init, bias,
+                                                  op);
         }
     }
 
   private:
-    /// All M rows of one column block; a Last block starts at vector First of the row and
-    /// ends with the row's last (maybe partial) vector, any other holds full vectors.
-    /// Rows left over after the MB-row blocks go one at a time. With Prefetch, each block
-    /// first asks for its share of the next column block (prefetch_next).
+    /// The K rows of NV vectors of B from b, one after the other.
+    template <std::size_t NV>
+    static void copy_panel(std::size_t K, const T* b, std::size_t ldb, T* panel) noexcept {
+        for (std::size_t k = 0; k < K; ++k)
+            detail::static_for<NV>([&]<std::size_t j>() CTNN_SIMD_INLINE {
+                V::load_unaligned(b + k * ldb + j * W).store_aligned(panel + (k * NV + j) * W);
+            });
+    }
+
+    /// All M rows of one column block, read from b (B itself, or its panel); a Last block
+    /// starts at vector First of the row and ends with the row's last (maybe partial)
+    /// vector, any other holds full vectors. Rows left over after the MB-row blocks go one
+    /// at a time. With Prefetch, each block first asks for its share of the next column
+    /// block (prefetch_next) of C and of B, which is at src, lds apart.
     template <std::size_t MB, std::size_t NV, std::size_t First, bool Last, bool Prefetch, class Op>
     static void rows(std::size_t M, std::size_t K, const T* a, std::size_t a_m, std::size_t a_k, const T* b,
-                     std::size_t ldb, T* c, std::size_t ldc, gemm_init init, const T* bias, const Op& op) noexcept {
+                     std::size_t ldb, [[maybe_unused]] const T* src, [[maybe_unused]] std::size_t lds, T* c,
+                     std::size_t ldc, gemm_init init, const T* bias, const Op& op) noexcept {
         const std::size_t full = M / MB;
         for (std::size_t ib = 0; ib < full; ++ib) {
             const std::size_t m = ib * MB;
-            if constexpr (Prefetch) prefetch_next<MB, NV>(ib, full, K, b, ldb, c + m * ldc, ldc);
+            if constexpr (Prefetch) prefetch_next<MB, NV>(ib, full, K, src, lds, c + m * ldc, ldc);
             block<MB, NV, First, Last>(K, a + m * a_m, a_m, a_k, b, ldb, c + m * ldc, ldc, init, bias ? bias + m : nullptr, op);
         }
         if constexpr (MB > 1)
