@@ -74,5 +74,48 @@ TYPED_TEST_SUITE(DenseKernel, dense_cases);
 TYPED_TEST(DenseKernel, FloatMatchesReference) { expect_dense_case<TypeParam, float>(); }
 TYPED_TEST(DenseKernel, DoubleMatchesReference) { expect_dense_case<TypeParam, double>(); }
 
+// gemm_nn copies blocks of B to a panel when M is large (gemm_panel_rows); the pointwise conv
+// and the conv backward run it so. C = bias + A x B, A row-major (M x K), B with rows ldb
+// apart (wider than N, as an input plane of a conv), C's rows ldc apart.
+template <class T, std::size_t N, std::size_t Rows>
+std::vector<T> gemm_of(std::size_t M, std::size_t K, const std::vector<T>& a, const std::vector<T>& b,
+                       std::size_t ldb, const std::vector<T>& bias) {
+    guarded<T> bg(b), c(M * N, T(777));
+    kernels::simd::gemm_nn<kernels::simd::default_arch, N, T>::template run<Rows>(
+        M, K, a.data(), K, 1, bg.get(), ldb, c.get(), N, kernels::simd::gemm_init::bias, bias.data());
+    EXPECT_TRUE(c.guards_intact() && bg.guards_intact());
+    return c.values();
+}
+
+template <class T, std::size_t N>
+void expect_gemm_panels(std::size_t M, std::size_t K, bool panel) {
+    using gemm = kernels::simd::gemm_nn<kernels::simd::default_arch, N, T>;
+    constexpr std::size_t ldb = N + 3;
+    SCOPED_TRACE(std::to_string(M) + " x " + std::to_string(K) + " x " + std::to_string(N));
+    ASSERT_EQ(panel, M >= kernels::simd::gemm_panel_rows && K <= gemm::template panel_k<64>);
+    const auto a = random_vector<T>(M * K, 1), b = random_vector<T>(K * ldb, 2), bias = random_vector<T>(M, 3);
+    std::vector<T> want(M * N);
+    for (std::size_t m = 0; m < M; ++m)
+        for (std::size_t n = 0; n < N; ++n) {
+            double sum = static_cast<double>(bias[m]);
+            for (std::size_t k = 0; k < K; ++k) sum += static_cast<double>(a[m * K + k]) * static_cast<double>(b[k * ldb + n]);
+            want[m * N + n] = static_cast<T>(sum);
+        }
+    const auto got = gemm_of<T, N, 64>(M, K, a, b, ldb, bias);
+    EXPECT_TRUE(close_to_reference(got, want, "gemm_nn"));
+    // Rows 8: no panel. Each C element sums its K products in the same order either way.
+    static_assert(gemm::template panels<64> && !gemm::template panels<8>);
+    EXPECT_TRUE(same_bits(got, gemm_of<T, N, 8>(M, K, a, b, ldb, bias)));
+}
+
+TEST(GemmNN, PanelsOfBGiveTheSameBits) {
+    // N = 100: whole blocks in panels, then the row's last (partial) block from B itself.
+    expect_gemm_panels<float, 100>(40, 9, true);
+    expect_gemm_panels<float, 100>(67, 64, true);
+    expect_gemm_panels<double, 100>(33, 17, true);
+    expect_gemm_panels<float, 100>(31, 9, false); // too few rows
+    expect_gemm_panels<float, 100>(40, 2000, false); // K past the panel
+}
+
 } // namespace
 } // namespace ctnn::test
